@@ -1,0 +1,5 @@
+"""`python -m mywhatsapp.localcluster.kubelet` entry point."""
+
+from .main import main
+
+main()

@@ -1,0 +1,61 @@
+"""First process of a pod container, run under `unshare --mount`.
+
+It bind-mounts the pod's volumes at their mount paths in its private mount
+namespace, then replaces itself with the container's command. The plan comes
+as a JSON file: {"mounts": [[source, target, readOnly], ...], "argv": [...],
+"env": {...}, "cwd": "..."}.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import sys
+
+MS_RDONLY = 1
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+def _mount(source: str | None, target: str, flags: int) -> None:
+    if _libc.mount(source.encode() if source else None, target.encode(), None, flags, None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {source} -> {target}: {os.strerror(err)}")
+
+
+def bind(source: str, target: str, read_only: bool) -> None:
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.exists(target):
+            open(target, "a").close()
+    _mount(source, target, MS_BIND | MS_REC)
+    if read_only:
+        _mount(None, target, MS_BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def main() -> None:
+    with open(sys.argv[1]) as f:
+        plan = json.load(f)
+    for source, target, read_only in plan["mounts"]:
+        bind(source, target, read_only)
+    env = plan["env"]
+    os.chdir(plan["cwd"])
+    argv = plan["argv"]
+    exe = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
+    try:
+        os.execve(exe, argv, env)
+    except OSError as e:
+        print(f"local kubelet: cannot run {argv[0]!r}: {e}", file=sys.stderr)
+        sys.exit(127)
+
+
+if __name__ == "__main__":
+    main()
