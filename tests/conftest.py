@@ -3,6 +3,8 @@
 Without KUBECONFIG, the run starts its own local cluster in
 `.localcluster-test/` (ports 26xxx, pods on 127.2.x.y), wiped first and
 stopped at the end, so it never touches the developer's `make up` cluster.
+TEST_CLUSTER_SLOT=N moves it to `.localcluster-test-N`, ports 26000+1000·N
+and pods on 127.(2+N).x.y.
 With KUBECONFIG set, the same cluster tests run against that cluster.
 Unit tests (tests/unit) use none of this and load no kubeconfig.
 """
@@ -23,9 +25,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _local_config():  # type: ignore[no-untyped-def]
+    """The test cluster; TEST_CLUSTER_SLOT=N (0-9) lets several test runs share a machine."""
     from mywhatsapp.localcluster.config import ClusterConfig
 
-    return ClusterConfig(state_dir=REPO / ".localcluster-test", port_base=26000, pod_net=2)
+    slot = int(os.environ.get("TEST_CLUSTER_SLOT", "0"))
+    suffix = f"-{slot}" if slot else ""
+    return ClusterConfig(state_dir=REPO / f".localcluster-test{suffix}", port_base=26000 + 1000 * slot,
+                         pod_net=2 + slot)
 
 
 @pytest.fixture(scope="session")
