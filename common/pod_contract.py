@@ -40,3 +40,13 @@ ENV_DEVICE_NAME: Final = "DEVICE_NAME"  # only set when spec.deviceName is
 ENV_INTERNAL_TOKEN: Final = "INTERNAL_TOKEN"
 ENV_WEBHOOK_SIGNING_KEY: Final = "WEBHOOK_SIGNING_KEY"
 ENV_STATE_DIR: Final = "STATE_DIR"
+ENV_SIMULATOR_URL: Final = "SIMULATOR_URL"  # only for backend "simulated"
+
+# --- Internal HTTP API of the session pod -----------------------------------
+#: Every call carries ``Authorization: Bearer <internal token>``; anything
+#: else answers 401. Bodies and answers are JSON.
+AUTH_HEADER: Final = "Authorization"
+PATH_LOGOUT: Final = "/v1/logout"  # unlink the device, wipe the login state
+PATH_RESTART: Final = "/v1/restart"  # restartToken: wipe and start over (new QR)
+PATH_PAIR: Final = "/v1/pair"  # {"phone": "5511..."} -> {"pairingCode": "ABCD-EFGH"}
+PATH_MESSAGES: Final = "/v1/messages"  # POST /v1/messages/<kind>, e.g. /v1/messages/text

@@ -68,6 +68,10 @@ class OperatorSettings(BaseSettings):
     logout_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long deletion waits for the pod to log out."
     )
+    simulator_url: str | None = Field(
+        default=None,
+        description="URL of the WhatsApp simulator, given to sessions whose backend is 'simulated'.",
+    )
     metrics_port: int = Field(default=9090, ge=1, le=65535, description="Prometheus port.")
     health_port: int = Field(default=8081, ge=1, le=65535, description="Liveness port.")
 

@@ -91,6 +91,8 @@ def _env(cr_name: str, spec: Mapping[str, Any], settings: OperatorSettings) -> l
     ]
     if spec.get("deviceName"):
         env.append(value(pod_contract.ENV_DEVICE_NAME, str(spec["deviceName"])))
+    if backend(spec, settings) == "simulated" and settings.simulator_url:
+        env.append(value(pod_contract.ENV_SIMULATOR_URL, settings.simulator_url))
     env += [
         value(pod_contract.ENV_STATE_DIR, pod_contract.STATE_DIR),
         secret_key(
