@@ -71,6 +71,15 @@ def start_daemon(
 def stop_pid(pid: int, *, grace: float) -> None:
     """SIGTERM, wait up to `grace` seconds, then SIGKILL; reap if it is our child."""
     try:
+        _stop(pid, grace)
+    finally:
+        child = _CHILDREN.pop(pid, None)
+        if child is not None:
+            child.wait()
+
+
+def _stop(pid: int, grace: float) -> None:
+    try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return

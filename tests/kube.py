@@ -7,6 +7,8 @@ nothing sleeps and hopes.
 from __future__ import annotations
 
 import json
+import os
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import yaml
 from kubernetes.client.exceptions import ApiException
 
@@ -30,6 +33,8 @@ def wait_for(check: Callable[[], T], *, timeout: float = 60.0, what: str = "cond
         try:
             last = check()
             if last:
+                if os.environ.get("WAIT_DEBUG"):
+                    print(f"waited {time.monotonic() - deadline + timeout:.1f} s for {what}")
                 return last
         except ApiException as e:
             last = f"API error {e.status}"
@@ -58,6 +63,18 @@ class Cluster:
     def apply(self, namespace: str, manifest: str | list[dict[str, Any]]) -> None:
         text = manifest if isinstance(manifest, str) else yaml.safe_dump_all(manifest)
         self.kubectl("apply", "-n", namespace, "-f", "-", input=text)
+
+    def as_token(self, token: str) -> httpx.Client:
+        """An HTTP client of the same API server that authenticates with `token` only."""
+        cfg = self.api.api.configuration
+        return httpx.Client(base_url=cfg.host, verify=ssl.create_default_context(cafile=cfg.ssl_ca_cert),
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    def token_for(self, namespace: str, service_account: str) -> str:
+        out = self.api.request("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/{service_account}/token",
+                               {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                                "spec": {"expirationSeconds": 600}})
+        return str(out["status"]["token"])
 
     # --- API ------------------------------------------------------------------------------
     def get(self, path: str) -> Any | None:
