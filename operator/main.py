@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("kopf.objects").setLevel(os.environ.get("KOPF_LOG_LEVEL", "WARNING"))
     settings = OperatorSettings()
-    start_http_server(settings.metrics_port)
+    # Bind to the pod's own address when known: on the local cluster all pods
+    # share the host's network, and 0.0.0.0 would clash between replicas.
+    host = os.environ.get("POD_IP") or "0.0.0.0"  # noqa: S104 - a pod listens on its interface
+    start_http_server(settings.metrics_port, addr=host)
     client = Kube.from_environment()
 
     async def run() -> None:
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             namespaces=settings.watch_namespaces,
             peering_name=PEERING,
             priority=secrets.randbelow(2**31 - 1) + 1,
-            liveness_endpoint=f"http://0.0.0.0:{settings.health_port}/healthz",
+            liveness_endpoint=f"http://{host}:{settings.health_port}/healthz",
             memo=kopf.Memo(op=settings, kube=client),
         )
 

@@ -26,7 +26,7 @@ def install_crds(cluster: Cluster) -> None:
                     "crd/whatsappsessions.mywhatsapp.io", "crd/kopfpeerings.kopf.dev")
 
 
-def operator_manifests(namespace: str, *, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def operator_manifests(namespace: str, *, env: dict[str, str] | None = None, replicas: int = 1) -> list[dict[str, Any]]:
     rules = yaml.safe_load((REPO / "helm/mywhatsapp/files/operator-rules.yaml").read_text())
     cluster_rules = yaml.safe_load((REPO / "helm/mywhatsapp/files/operator-cluster-rules.yaml").read_text())
     name = "mywhatsapp-operator"
@@ -47,12 +47,13 @@ def operator_manifests(namespace: str, *, env: dict[str, str] | None = None) -> 
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_name},
          "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}]},
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": LABELS},
-         "spec": {"replicas": 1, "selector": {"matchLabels": LABELS}, "strategy": {"type": "Recreate"},
+         "spec": {"replicas": replicas, "selector": {"matchLabels": LABELS}, "strategy": {"type": "Recreate"},
                   "template": {"metadata": {"labels": LABELS}, "spec": {
                       "serviceAccountName": name,
                       "containers": [{
                           "name": "operator", "image": IMAGE, "command": ["mywhatsapp-operator"],
-                          "env": [{"name": k, "value": v} for k, v in all_env.items()],
+                          "env": [{"name": k, "value": v} for k, v in all_env.items()]
+                          + [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
                           "ports": [{"name": "health", "containerPort": 8081},
                                     {"name": "metrics", "containerPort": 9090}],
                           "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"},

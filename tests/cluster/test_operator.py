@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
 
 import pytest
 
 from mywhatsapp.common import crd, names
-from tests.cluster.operator_fixture import SELECTOR, install_crds, session, start_operator
+from tests.cluster.operator_fixture import SELECTOR, install_crds, operator_manifests, session, start_operator
 from tests.kube import Cluster, wait_for
 
 pytestmark = pytest.mark.cluster
@@ -179,3 +180,31 @@ def test_killing_the_operator_mid_reconcile_loses_nothing(cluster: Cluster, name
         owners = [r["uid"] for o in items for r in o["metadata"].get("ownerReferences") or []]
         assert len(items) == count, (plural, len(items))
         assert sorted(owners) == sorted(crs), f"{plural}: every object owned by exactly one live session"
+
+
+def metrics_of(pod: dict[str, Any]) -> dict[str, float]:
+    """The operator pod's Prometheus samples, by name{labels}."""
+    with urllib.request.urlopen(f"http://{pod['status']['podIP']}:9090/metrics", timeout=10) as resp:
+        lines = resp.read().decode().splitlines()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines if line and line[0] != "#"}
+
+
+def test_two_replicas_never_both_act(cluster: Cluster, namespace: str) -> None:
+    if cluster.local is None:
+        pytest.skip("reads the replicas' metrics on their pod addresses")
+    install_crds(cluster)
+    cluster.apply(namespace, operator_manifests(namespace, replicas=2))
+    peering = f"/apis/kopf.dev/v1/namespaces/{namespace}/kopfpeerings/mywhatsapp-operator"
+    wait_for(lambda: len(((cluster.get(peering) or {}).get("status") or {})) == 2, what="two peers", timeout=90)
+    cluster.apply(namespace, [session(f"p{i}", running=False) for i in range(10)])
+    wait_for(lambda: all((c.get("status") or {}).get("phase") == "Stopped"
+                         for c in cluster.api.request("GET", wa_path(namespace))["items"]), what="10 sessions Stopped")
+    replicas = cluster.pods(namespace, SELECTOR)
+    assert len(replicas) == 2
+    samples = [metrics_of(p) for p in replicas]
+    key = 'mywhatsapp_operator_reconciles_total{result="ok"}'
+    acted = sorted(s.get(key, 0.0) for s in samples)
+    assert acted[0] == 0 and acted[1] >= 10, acted
+    active = next(s for s in samples if s.get(key, 0) > 0)
+    assert active['mywhatsapp_sessions{phase="Stopped"}'] == 10
+    assert active["mywhatsapp_operator_reconcile_seconds_count"] >= 10
