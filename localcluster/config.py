@@ -52,6 +52,11 @@ class ClusterConfig:
         return self.port_base + 250
 
     @property
+    def node_address(self) -> str:
+        """Where NodePort Services listen (kept out of the pod address pool)."""
+        return f"127.{self.pod_net}.255.254"
+
+    @property
     def server(self) -> str:
         return f"https://127.0.0.1:{self.apiserver_port}"
 

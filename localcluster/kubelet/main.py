@@ -23,6 +23,7 @@ from ..config import NODE_NAME, ClusterConfig
 from ..processes import MARKER
 from . import informer, node, provisioner
 from .api import KubeletApi, retrying
+from .proxy import Proxy
 from .worker import PodWorker
 
 log = logging.getLogger("kubelet")
@@ -34,7 +35,7 @@ class IpPool:
 
     def __init__(self, net: int) -> None:
         self.network = ipaddress.ip_network(f"127.{net}.0.0/16")
-        self.used: set[str] = set()
+        self.used: set[str] = {f"127.{net}.255.254"}  # the node address (NodePorts)
         self.lock = threading.Lock()
 
     def take(self, wanted: str | None = None) -> str:
@@ -73,6 +74,8 @@ class Kubelet:
             MARKER: str(cfg.state_dir),
         }
         self.node_alloc = node.capacity()
+        self.all_pods: dict[str, dict[str, Any]] = {}
+        self.proxy = Proxy(lambda: list(self.all_pods.values()), cfg.node_address)
 
     # --- pods ---------------------------------------------------------------------------
     def on_pod(self, kind: str, pod: dict[str, Any]) -> None:
@@ -83,11 +86,16 @@ class Kubelet:
                 vanished = [w for uid, w in self.workers.items() if uid not in live]
             for w in vanished:
                 w.deleted()
+            self.all_pods = {p["metadata"]["uid"]: p for p in items}
             for p in items:
                 self.on_pod("MODIFIED", p)
             return
         meta, spec = pod["metadata"], pod["spec"]
         uid = meta["uid"]
+        if kind == "DELETED":
+            self.all_pods.pop(uid, None)
+        else:
+            self.all_pods[uid] = pod
         if kind == "DELETED":
             with self.lock:
                 w = self.workers.get(uid)
@@ -153,6 +161,7 @@ class Kubelet:
         informer.start(self.api, "/api/v1/pods", self.on_pod, self.stop)
         informer.start(self.api, "/api/v1/persistentvolumeclaims", self.on_pvc, self.stop)
         informer.start(self.api, "/api/v1/persistentvolumes", self.on_pv, self.stop)
+        informer.start(self.api, "/api/v1/services", self.proxy.on_service, self.stop)
         log.info("local kubelet ready: node %s, pods on %s", NODE_NAME, self.ips.network)
         while not self.stop.wait(HEARTBEAT_SECONDS):
             try:

@@ -7,7 +7,9 @@ what its service-account token may do.
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +158,28 @@ def test_deleting_an_owner_collects_its_dependents(cluster: Cluster, namespace: 
     if cluster.local is not None:
         pid = int(next(c for c in pod["status"]["containerStatuses"])["containerID"].split("://")[1])
         wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="the pod's process to end", timeout=30)
+
+
+def test_a_node_port_service_reaches_the_current_ready_pod(cluster: Cluster, local_cluster: Any,
+                                                           namespace: str) -> None:
+    node_port = 30000 + int.from_bytes(os.urandom(2), "big") % 2000
+    cluster.apply(namespace, [
+        deployment("np", inspector()),
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "np"},
+         "spec": {"type": "NodePort", "selector": {"app": "np"},
+                  "ports": [{"port": 80, "targetPort": "http", "nodePort": node_port}]}},
+    ])
+    first = cluster.ready_pod(namespace, "app=np")
+    url = f"http://{local_cluster.node_address}:{node_port}/env"
+
+    def served_by() -> str | None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                return json.loads(resp.read())["HOSTNAME"]
+        except OSError:
+            return None
+
+    assert wait_for(served_by, what="the node port to answer") == first["metadata"]["name"]
+    cluster.delete(f"/api/v1/namespaces/{namespace}/pods/{first['metadata']['name']}")
+    second = cluster.ready_pod(namespace, "app=np", exclude_uid=first["metadata"]["uid"])
+    wait_for(lambda: served_by() == second["metadata"]["name"], what="the node port to follow the new pod")
