@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mywhatsapp.common import kube, names
+from mywhatsapp.common import kube
 from mywhatsapp.common.kube import Conflict, Kube
 
 from . import objects, workload
@@ -51,9 +51,6 @@ def owned_manifests(cr: Mapping[str, Any], settings: OperatorSettings) -> list[d
 async def ensure_secret(client: Kube, cr: Mapping[str, Any]) -> bool:
     """Create the session's Secret if it does not exist; True if it was created now."""
     name, ns = cr["metadata"]["name"], cr["metadata"]["namespace"]
-    path = kube.object_path("v1", "secrets", ns, names.secret_name(name))
-    if await client.get_or_none(path) is not None:
-        return False
     values = objects.new_secret_values()
     manifest = objects.secret(cr_name=name, namespace=ns,
                               internal_token=values[objects.crd.SECRET_KEY_INTERNAL_TOKEN],
@@ -61,7 +58,7 @@ async def ensure_secret(client: Kube, cr: Mapping[str, Any]) -> bool:
     try:
         await client.create(kube.object_path("v1", "secrets", ns), with_owner(manifest, cr))
         return True
-    except Conflict:  # another worker made it a moment ago: keep that one
+    except Conflict:  # it exists (made earlier, or by another worker a moment ago): keep it
         return False
 
 
