@@ -32,9 +32,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mywhatsapp.common import crd  # noqa: E402
-from mywhatsapp.localcluster import controlplane, processes  # noqa: E402
+from mywhatsapp.localcluster import processes  # noqa: E402
 from mywhatsapp.localcluster.config import ClusterConfig  # noqa: E402
 from mywhatsapp.localcluster.kubeclient import RawClient  # noqa: E402
+
+from report import bench_cluster, write_section  # noqa: E402
 
 SECRET = "bench-admin-key-0123456789abcdef"
 PORT = 56099
@@ -79,16 +81,13 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    cfg = ClusterConfig(state_dir=REPO / ".localcluster-bench", port_base=56000, pod_net=30)
-    controlplane.down(cfg)
-    subprocess.run(["rm", "-rf", str(cfg.state_dir)], check=True)
-    controlplane.up(cfg, kubelet=False)
+    with bench_cluster(kubelet=False) as cfg:
+        measure(cfg, args)
+
+
+def measure(cfg: ClusterConfig, args: argparse.Namespace) -> None:
     api_proc = None
     try:
-        kubectl = [str(cfg.binary("kubectl")), f"--kubeconfig={cfg.kubeconfig}"]
-        subprocess.run([*kubectl, "apply", "-f", str(REPO / "crds")], check=True, capture_output=True)
-        subprocess.run([*kubectl, "wait", "--for=condition=Established", "crd/whatsappsessions.mywhatsapp.io"],
-                       check=True, capture_output=True)
         api = RawClient(cfg.kubeconfig)
         base_path = f"/apis/{crd.API_VERSION}/namespaces/default/{crd.PLURAL}"
         for i in range(1, args.sessions + 1):
@@ -125,13 +124,10 @@ def main() -> None:
         if api_proc is not None:
             api_proc.terminate()
             api_proc.wait(timeout=30)
-        controlplane.down(cfg)
 
 
 def write_report(args: argparse.Namespace, floor_rps: float, floor_p99: float, status_rps: float,
                  status_p99: float, kube_calls: float) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
     heading = "## API: Status with 100 sessions"
     section = f"""{heading}
 
@@ -147,13 +143,7 @@ Command: `.venv/bin/python bench/api_status.py --sessions {args.sessions} --seco
 Requests the API sent to the Kubernetes API server during the Status run:
 **{kube_calls:.0f}** (reads come from the watch cache).
 """
-    start = text.find(heading)
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
+    write_section(heading, section)
 
 
 if __name__ == "__main__":

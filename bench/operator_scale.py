@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -31,11 +32,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mywhatsapp.common import crd  # noqa: E402
-from mywhatsapp.localcluster import controlplane, processes  # noqa: E402
+from mywhatsapp.localcluster import processes  # noqa: E402
 from mywhatsapp.localcluster.config import ClusterConfig  # noqa: E402
 from mywhatsapp.localcluster.kubeclient import RawClient  # noqa: E402
 from mywhatsapp.operator import objects, workload  # noqa: E402
 from mywhatsapp.operator.config import OperatorSettings  # noqa: E402
+
+from report import bench_cluster, write_section  # noqa: E402
 
 PLURALS = {"ServiceAccount": "serviceaccounts", "Role": "roles", "RoleBinding": "rolebindings",
            "Secret": "secrets", "Service": "services", "StatefulSet": "statefulsets"}
@@ -98,6 +101,11 @@ def run_operator_phase(api: RawClient, ns: str, start: int, n: int, timeout: flo
     raise TimeoutError(f"operator did not converge on {total} sessions")
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) / 1024  # type: ignore[union-attr]
@@ -108,19 +116,16 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--more", type=int, default=500)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--profile", type=Path, help="run the operator under cProfile, stats into this file")
     args = parser.parse_args()
 
-    cfg = ClusterConfig(state_dir=REPO / ".localcluster-bench", port_base=56000, pod_net=30)
-    controlplane.down(cfg)
-    subprocess.run(["rm", "-rf", str(cfg.state_dir)], check=True)
-    controlplane.up(cfg)
+    with bench_cluster(kubelet=False) as cfg:
+        measure(cfg, args)
+
+
+def measure(cfg: ClusterConfig, args: argparse.Namespace) -> None:
     op = None
     try:
-        kubectl = str(cfg.binary("kubectl"))
-        subprocess.run([kubectl, f"--kubeconfig={cfg.kubeconfig}", "apply", "-f", str(REPO / "crds")],
-                       check=True, capture_output=True)
-        subprocess.run([kubectl, f"--kubeconfig={cfg.kubeconfig}", "wait", "--for=condition=Established",
-                        "crd/whatsappsessions.mywhatsapp.io"], check=True, capture_output=True)
         api = RawClient(cfg.kubeconfig)
         make_namespace(api, "bench-floor")
         make_namespace(api, "bench-op")
@@ -130,12 +135,17 @@ def main() -> None:
         env = {**os.environ, "KUBECONFIG": str(cfg.kubeconfig), "MYWHATSAPP_WATCH_NAMESPACES": "bench-op",
                "MYWHATSAPP_METRICS_PORT": "56090", "MYWHATSAPP_HEALTH_PORT": "56081"}
         env.pop("KUBERNETES_SERVICE_HOST", None)
-        op = subprocess.Popen([str(REPO / ".venv/bin/mywhatsapp-operator")], env=env,
+        cmd = [str(REPO / ".venv/bin/mywhatsapp-operator")]
+        if args.profile:
+            cmd = [sys.executable, "-m", "cProfile", "-o", str(args.profile), "-m", "mywhatsapp.operator.main"]
+        op = subprocess.Popen(cmd, env=env,
                               stdout=open(cfg.state_dir / "operator.log", "w"), stderr=subprocess.STDOUT)
         # The clock starts once the operator answers its liveness probe (watches started).
         processes.wait_until(lambda: processes.http_ok("http://127.0.0.1:56081/healthz"), timeout=60,
                              what="the operator's liveness endpoint")
+        cpu0 = cpu_seconds(op.pid)
         op_s = run_operator_phase(api, "bench-op", 0, args.sessions)
+        print(f"operator CPU during the run: {cpu_seconds(op.pid) - cpu0:.1f} s")
         rss_n = rss_mib(op.pid)
         print(f"operator: {args.sessions} sessions converged in {op_s:.1f} s; ratio {op_s / floor_s:.2f}; "
               f"RSS {rss_n:.0f} MiB")
@@ -147,15 +157,12 @@ def main() -> None:
             write_report(args.sessions, total, floor_s, op_s, rss_n, rss_total, more_s, args.more)
     finally:
         if op is not None:
-            op.terminate()
-            op.wait(timeout=30)
-        controlplane.down(cfg)
+            op.send_signal(signal.SIGINT)  # the operator stops cleanly (and cProfile writes its stats)
+            op.wait(timeout=60)
 
 
 def write_report(n: int, total: int, floor_s: float, op_s: float, rss_n: float, rss_total: float,
                  more_s: float, more: int) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = f"""## Operator: sessions to objects
 
 Command: `.venv/bin/python bench/operator_scale.py --sessions {n} --more {more}`
@@ -174,13 +181,7 @@ Sessions are created with `running: false`, so no pod starts: this is the
 control loop alone (6 objects per session: Secret, ServiceAccount, Role,
 RoleBinding, headless Service, StatefulSet).
 """
-    start = text.find("## Operator: sessions to objects")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
+    write_section("## Operator: sessions to objects", section)
 
 
 if __name__ == "__main__":

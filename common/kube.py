@@ -1,6 +1,8 @@
 """The one async client layer to the Kubernetes API used by the project's components.
 
-Plain JSON in and out over httpx, with the connection settings taken from the
+Plain JSON in and out over aiohttp (kopf's own HTTP client; httpx's
+connection pool cost more CPU than the operator's own work under load,
+see docs/benchmarks.md), with the connection settings taken from the
 kubernetes package's loaders (in-cluster service account, or KUBECONFIG).
 HTTP status codes become exceptions (`NotFound`, `Conflict`, `Forbidden`,
 `Invalid`, `ApiError`), so callers can treat "409 on create" and "404 on
@@ -18,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
@@ -55,15 +57,15 @@ class Invalid(ApiError):
 _ERRORS: dict[int, type[ApiError]] = {404: NotFound, 409: Conflict, 403: Forbidden, 422: Invalid}
 
 
-def raise_for(resp: httpx.Response) -> None:
-    if resp.status_code < 400:
+def raise_for(status: int, text: str) -> None:
+    if status < 400:
         return
     try:
-        body = resp.json()
-        message, reason = body.get("message", resp.text), body.get("reason", "")
+        body = json.loads(text)
+        message, reason = body.get("message", text), body.get("reason", "")
     except ValueError:
-        message, reason = resp.text, ""
-    raise _ERRORS.get(resp.status_code, ApiError)(resp.status_code, message, reason)
+        message, reason = text, ""
+    raise _ERRORS.get(status, ApiError)(status, message, reason)
 
 
 def load_configuration(kubeconfig: str | None = None) -> k8s_client.Configuration:
@@ -84,11 +86,20 @@ class Kube:
         if cfg.cert_file:
             ctx.load_cert_chain(cfg.cert_file, cfg.key_file)
         self._cfg = cfg
+        self._ssl = ctx
         self._token: tuple[str, float] | None = None
-        self.http = httpx.AsyncClient(
-            base_url=cfg.host, verify=ctx, timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._limit = max_connections
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self.base = cfg.host.rstrip("/")
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The session, made on first use (it must be created inside the event loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self._ssl, limit=self._limit), timeout=self._timeout)
+        return self._session
 
     @classmethod
     def from_environment(cls, kubeconfig: str | None = None, **kwargs: Any) -> "Kube":
@@ -107,13 +118,14 @@ class Kube:
     async def request(self, method: str, path: str, body: Any = None, *, content_type: str = JSON,
                       params: Mapping[str, str] | None = None) -> Any:
         headers = {"Accept": JSON, **self._auth()}
-        content = None
+        data = None
         if body is not None:
             headers["Content-Type"] = content_type
-            content = json.dumps(body)
-        resp = await self.http.request(method, path, content=content, headers=headers, params=params)
-        raise_for(resp)
-        return resp.json() if resp.content else None
+            data = json.dumps(body)
+        async with self.http.request(method, self.base + path, data=data, headers=headers, params=params) as resp:
+            text = await resp.text()
+        raise_for(resp.status, text)
+        return json.loads(text) if text else None
 
     async def get(self, path: str, **params: str) -> Any:
         return await self.request("GET", path, params=params or None)
@@ -144,7 +156,8 @@ class Kube:
             return False
 
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 def object_path(api_version: str, plural: str, namespace: str | None, name: str | None = None) -> str:

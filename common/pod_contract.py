@@ -50,3 +50,19 @@ PATH_LOGOUT: Final = "/v1/logout"  # unlink the device, wipe the login state
 PATH_RESTART: Final = "/v1/restart"  # restartToken: wipe and start over (new QR)
 PATH_PAIR: Final = "/v1/pair"  # {"phone": "5511..."} -> {"pairingCode": "ABCD-EFGH"}
 PATH_MESSAGES: Final = "/v1/messages"  # POST /v1/messages/<kind>, e.g. /v1/messages/text
+
+# --- Added by the session pod (optional; the pod has defaults) -------------
+ENV_PAIRING_PHONE: Final = "PAIRING_PHONE"  # spec.pairingPhone: log in with a pairing code
+ENV_VIEW_QRCODE_TERMINAL: Final = "VIEW_QRCODE_TERMINAL"  # "1"/"true": print each QR to the log
+ENV_STOP_TIMEOUT: Final = "STOP_TIMEOUT_SECONDS"  # hard exit this long after SIGTERM (default 20)
+ENV_POD_UID: Final = "POD_UID"  # fieldRef metadata.uid: tells a container restart from a new pod
+ENV_LOG_LEVEL: Final = "LOG_LEVEL"  # default INFO
+#: Tests only: a plain-HTTP stand-in for the API server instead of the
+#: in-cluster configuration (service-account token, CA, KUBERNETES_SERVICE_*).
+ENV_STATUS_API_URL: Final = "STATUS_API_URL"
+DEFAULT_DEVICE_NAME: Final = "My-Whatsapp"
+
+PATH_STATUS: Final = "/v1/status"  # GET -> the pod's own view of the session
+PATH_NUMBERS_CHECK: Final = "/v1/numbers/check"  # {"phones": [...]} -> {"results": [...]}
+PATH_EVENTS: Final = "/v1/events"  # GET ?after=<seq> -> incoming messages, receipts, calls
+PATH_READ: Final = "/v1/read"  # {"chat": "...", "ids": [...]} -> mark messages read

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 import kopf
 
 from mywhatsapp.common import crd, kube, names, pod_contract
@@ -54,7 +54,6 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=crd.GROUP)
     settings.posting.level = logging.WARNING  # our own Events for transitions; warnings too
     settings.execution.max_workers = 16
-    settings.batching.worker_limit = 200
     settings.watching.server_timeout = 270
     memo.op = memo.get("op") or OperatorSettings()
     memo.kube = memo.get("kube") or Kube.from_environment()
@@ -102,11 +101,12 @@ def _one(index: kopf.Index, key: tuple[str, str]) -> dict[str, Any] | None:
 
 
 # --- reconcile ----------------------------------------------------------------------------
-async def _reconcile(body: Mapping[str, Any], memo: kopf.Memo) -> None:
+async def _reconcile(body: Mapping[str, Any], memo: kopf.Memo, existing_sts: Mapping[str, Any] | None) -> None:
     started = time.monotonic()
     meta = body["metadata"]
     try:
-        memo.sts_generation[(meta["namespace"], meta["name"])] = await reconcile(memo.kube, body, memo.op)
+        memo.sts_generation[(meta["namespace"], meta["name"])] = await reconcile(
+            memo.kube, body, memo.op, existing_sts)
     except ApiError as e:
         metrics.RECONCILES.labels(result="error").inc()
         if e.status in (400, 422):
@@ -120,8 +120,8 @@ async def _reconcile(body: Mapping[str, Any], memo: kopf.Memo) -> None:
 @kopf.on.resume(*CR)
 @kopf.on.create(*CR)
 @kopf.on.update(*CR, field="spec")
-async def sync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    await _reconcile(body, memo)
+async def sync(body: kopf.Body, memo: kopf.Memo, namespace: str, name: str, **kwargs: Any) -> None:
+    await _reconcile(body, memo, _one(kwargs["statefulsets"], (namespace, name)))
 
 
 @kopf.on.event(*CR)
@@ -163,7 +163,7 @@ async def statefulset_event(event: Mapping[str, Any], body: kopf.Body, namespace
             if event["type"] == "DELETED":
                 kopf.event(current, type="Warning", reason="DriftCorrected",
                            message="StatefulSet was deleted; recreating it")
-            await _reconcile(current, memo)
+            await _reconcile(current, memo, None if event["type"] == "DELETED" else body)
     await refresh(namespace, session, memo, _indices(kwargs))
 
 
@@ -217,10 +217,11 @@ async def logout(body: kopf.Body, namespace: str, name: str, memo: kopf.Memo, lo
         return
     token = base64.b64decode(secret["data"][crd.SECRET_KEY_INTERNAL_TOKEN]).decode()
     try:
-        async with httpx.AsyncClient(timeout=memo.op.logout_timeout_seconds) as http:
-            resp = await http.post(f"http://{endpoint}{pod_contract.PATH_LOGOUT}",
-                                   headers={pod_contract.AUTH_HEADER: f"Bearer {token}"})
-        kopf.event(body, type="Normal", reason="LoggedOut", message=f"session pod answered {resp.status_code}")
-    except httpx.HTTPError as e:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=memo.op.logout_timeout_seconds)) as http:
+            async with http.post(f"http://{endpoint}{pod_contract.PATH_LOGOUT}",
+                                 headers={pod_contract.AUTH_HEADER: f"Bearer {token}"}) as resp:
+                answered = resp.status
+        kopf.event(body, type="Normal", reason="LoggedOut", message=f"session pod answered {answered}")
+    except (aiohttp.ClientError, asyncio.TimeoutError) as e:
         kopf.event(body, type="Warning", reason="LogoutSkipped", message=f"pod unreachable ({type(e).__name__}); deleting anyway")
 

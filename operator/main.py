@@ -43,7 +43,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # One line per API request or per watch event is noise at 1000 sessions.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("kopf.objects").setLevel(os.environ.get("KOPF_LOG_LEVEL", "WARNING"))
     settings = OperatorSettings()

@@ -34,16 +34,27 @@ def with_owner(manifest: dict[str, Any], cr: Mapping[str, Any]) -> dict[str, Any
     return manifest
 
 
-def owned_manifests(cr: Mapping[str, Any], settings: OperatorSettings) -> list[dict[str, Any]]:
-    """Everything applied for `cr`, in dependency order (the Secret is handled apart)."""
+def owned_manifests(cr: Mapping[str, Any], settings: OperatorSettings,
+                    existing_sts: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Everything applied for `cr`, in dependency order (the Secret is handled apart).
+
+    A StatefulSet's volumeClaimTemplates cannot change: once it exists, the
+    templates it was created with are kept, so a later change of the
+    operator's storage defaults never breaks existing sessions.
+    """
     name, ns = cr["metadata"]["name"], cr["metadata"]["namespace"]
     spec = cr.get("spec") or {}
+    sts = workload.statefulset(cr_name=name, namespace=ns, spec=spec, settings=settings)
+    pinned = ((existing_sts or {}).get("spec") or {}).get("volumeClaimTemplates")
+    if pinned:
+        sts["spec"]["volumeClaimTemplates"] = [
+            {k: v for k, v in t.items() if k in ("apiVersion", "kind", "metadata", "spec")} for t in pinned]
     built = [
         objects.service_account(cr_name=name, namespace=ns),
         objects.role(cr_name=name, namespace=ns),
         objects.role_binding(cr_name=name, namespace=ns),
         objects.service(cr_name=name, namespace=ns),
-        workload.statefulset(cr_name=name, namespace=ns, spec=spec, settings=settings),
+        sts,
     ]
     return [with_owner(m, cr) for m in built]
 
@@ -62,7 +73,8 @@ async def ensure_secret(client: Kube, cr: Mapping[str, Any]) -> bool:
         return False
 
 
-async def reconcile(client: Kube, cr: Mapping[str, Any], settings: OperatorSettings) -> int | None:
+async def reconcile(client: Kube, cr: Mapping[str, Any], settings: OperatorSettings,
+                    existing_sts: Mapping[str, Any] | None = None) -> int | None:
     """Bring every owned object of `cr` to the wanted state (idempotent).
 
     Returns the StatefulSet's generation after the apply, so the caller can tell
@@ -70,6 +82,6 @@ async def reconcile(client: Kube, cr: Mapping[str, Any], settings: OperatorSetti
     """
     await ensure_secret(client, cr)
     applied: Any = None
-    for manifest in owned_manifests(cr, settings):
+    for manifest in owned_manifests(cr, settings, existing_sts):
         applied = await client.apply(_path(manifest), manifest, manager=FIELD_MANAGER)
     return (applied or {}).get("metadata", {}).get("generation")

@@ -85,12 +85,15 @@ def _env(cr_name: str, spec: Mapping[str, Any], settings: OperatorSettings) -> l
         value(pod_contract.ENV_SESSION_NAME, cr_name),
         field(pod_contract.ENV_SESSION_NAMESPACE, "metadata.namespace"),
         field(pod_contract.ENV_POD_IP, "status.podIP"),
+        field(pod_contract.ENV_POD_UID, "metadata.uid"),
         value(pod_contract.ENV_HTTP_PORT, str(pod_contract.HTTP_PORT)),
         value(pod_contract.ENV_BACKEND, backend(spec, settings)),
         value(pod_contract.ENV_QR_MAX_ATTEMPTS, str(qr_max_attempts(spec))),
     ]
     if spec.get("deviceName"):
         env.append(value(pod_contract.ENV_DEVICE_NAME, str(spec["deviceName"])))
+    if spec.get("pairingPhone"):
+        env.append(value(pod_contract.ENV_PAIRING_PHONE, str(spec["pairingPhone"])))
     if backend(spec, settings) == "simulated" and settings.simulator_url:
         env.append(value(pod_contract.ENV_SIMULATOR_URL, settings.simulator_url))
     env += [

@@ -3,7 +3,8 @@
 Without KUBECONFIG, the run starts its own local cluster in
 `.localcluster-test/` (ports 26xxx, pods on 127.2.x.y), wiped first and
 stopped at the end, so it never touches the developer's `make up` cluster.
-TEST_CLUSTER_SLOT=N moves it to `.localcluster-test-N`, ports 26000+1000·N
+TEST_CLUSTER_SLOT=N moves it to `.localcluster-test-N`, ports 26000+500·N
+(below the kernel's ephemeral range)
 and pods on 127.(2+N).x.y.
 With KUBECONFIG set, the same cluster tests run against that cluster.
 Unit tests (tests/unit) use none of this and load no kubeconfig.
@@ -30,7 +31,7 @@ def _local_config():  # type: ignore[no-untyped-def]
 
     slot = int(os.environ.get("TEST_CLUSTER_SLOT", "0"))
     suffix = f"-{slot}" if slot else ""
-    return ClusterConfig(state_dir=REPO / f".localcluster-test{suffix}", port_base=26000 + 1000 * slot,
+    return ClusterConfig(state_dir=REPO / f".localcluster-test{suffix}", port_base=26000 + 500 * slot,
                          pod_net=2 + slot)
 
 

@@ -207,6 +207,10 @@ EXPECTED_STATEFULSET: dict[str, Any] = {
                                 "name": "POD_IP",
                                 "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}},
                             },
+                            {
+                                "name": "POD_UID",
+                                "valueFrom": {"fieldRef": {"fieldPath": "metadata.uid"}},
+                            },
                             {"name": "HTTP_PORT", "value": "8080"},
                             {"name": "BACKEND", "value": "neonize"},
                             {"name": "QR_MAX_ATTEMPTS", "value": "5"},
@@ -320,10 +324,12 @@ def test_statefulset_with_every_spec_field(settings: OperatorSettings) -> None:
             "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
         },
         {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+        {"name": "POD_UID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.uid"}}},
         {"name": "HTTP_PORT", "value": "8080"},
         {"name": "BACKEND", "value": "simulated"},
         {"name": "QR_MAX_ATTEMPTS", "value": "3"},
         {"name": "DEVICE_NAME", "value": "Atendimento"},
+        {"name": "PAIRING_PHONE", "value": "5511999998888"},
         {"name": "STATE_DIR", "value": "/var/lib/mywhatsapp"},
         {
             "name": "INTERNAL_TOKEN",
