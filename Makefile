@@ -7,9 +7,11 @@ PYTEST_ARGS ?=
 
 .PHONY: up down test unit cluster-up cluster-down binaries venv status
 
-## Bring the whole system up locally (today: the local Kubernetes cluster).
-up: cluster-up
-	@echo "KUBECONFIG=$(CURDIR)/.localcluster/kubeconfig"
+BACKEND ?= simulated
+
+## Bring the whole system up locally: cluster, simulator, the chart (operator + API).
+up: venv binaries
+	$(PY) -m mywhatsapp.localcluster.cli system-up --backend $(BACKEND)
 
 ## Stop everything `make up` started.
 down: cluster-down

@@ -39,7 +39,8 @@ CONTROLLERS = (
     "pod-garbage-collector-controller",
 )
 
-ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kubelet")
+# Started in this order, stopped in reverse (the simulator is started by stack.py).
+ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kubelet", "simulator")
 
 
 def _b64(path: Path) -> str:

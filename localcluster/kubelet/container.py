@@ -83,14 +83,14 @@ class Container:
     def wait(self, reason: str, message: str = "") -> None:
         self.state = {"waiting": {"reason": reason, **({"message": message} if message else {})}}
 
-    def start(self, *, env: dict[str, str], mounts: list[tuple[str, str, bool]], workdir: Path,
+    def start(self, *, env: dict[str, str], mounts: list[tuple[str, str, bool]],
               plan_dir: Path) -> None:
         plan_dir.mkdir(parents=True, exist_ok=True)
         plan = plan_dir / f"{self.name}.json"
         fd = os.open(plan, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump({"mounts": mounts, "argv": argv_of(self.spec), "env": env,
-                       "cwd": self.spec.get("workingDir") or str(workdir)}, f)
+                       "cwd": self.spec.get("workingDir") or "/"}, f)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             log.write(f"--- {now_rfc3339()} start #{self.restart_count}\n".encode())

@@ -30,6 +30,7 @@ def _mount(source: str | None, target: str, flags: int) -> None:
 
 
 def bind(source: str, target: str, read_only: bool) -> None:
+    """Bind `source` (a path, or /proc/self/fd/N of one opened earlier) at `target`."""
     if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
     else:
@@ -44,8 +45,14 @@ def bind(source: str, target: str, read_only: bool) -> None:
 def main() -> None:
     with open(sys.argv[1]) as f:
         plan = json.load(f)
-    for source, target, read_only in plan["mounts"]:
-        bind(source, target, read_only)
+    # Open every source before mounting anything: a mount over /tmp (say)
+    # must not hide the sources of the mounts after it. Parents go first.
+    mounts = sorted(plan["mounts"], key=lambda m: m[1].rstrip("/").count("/"))
+    handles = [os.open(source, os.O_PATH) for source, _, _ in mounts]
+    for fd, (_, target, read_only) in zip(handles, mounts):
+        bind(f"/proc/self/fd/{fd}", target, read_only)
+    for fd in handles:
+        os.close(fd)
     env = plan["env"]
     os.chdir(plan["cwd"])
     argv = plan["argv"]

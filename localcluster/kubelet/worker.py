@@ -167,7 +167,7 @@ class PodWorker(threading.Thread):
             self._event_once(f"config:{c.name}:{e}", "Failed", f"Error: {e}", warning=True)
             return
         env.setdefault("HOSTNAME", self.pod["spec"].get("hostname") or self.pod_name)
-        c.start(env=env, mounts=mounts, workdir=self.dir, plan_dir=self.dir / "plans")
+        c.start(env=env, mounts=mounts, plan_dir=self.dir / "plans")
         self.api.event(self.pod, "Started", f"Started container {c.name} (pid {c.proc.pid if c.proc else '?'})")
 
     def _tick(self) -> None:
