@@ -38,7 +38,7 @@ def write_section(heading: str, section: str) -> None:
     start = text.find(heading)
     if start >= 0:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + section.rstrip() + "\n" + (text[end:] if end >= 0 else "")
     else:
         text = text.rstrip() + "\n\n" + section
     BENCHMARKS.write_text(text)
