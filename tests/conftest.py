@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from mywhatsapp.localcluster import processes
 
 from tests.kube import Cluster
 
@@ -68,3 +72,20 @@ def local_cluster(cluster: Cluster):  # type: ignore[no-untyped-def]
     if cluster.local is None:
         pytest.skip("needs the project's local cluster (KUBECONFIG points elsewhere)")
     return cluster.local
+
+
+@pytest.fixture(scope="session")
+def simulator(cluster: Cluster) -> Iterator[str]:
+    """The WhatsApp simulator beside the local cluster (node address), with short QR lifetimes."""
+    if cluster.local is None:
+        pytest.skip("runs the simulator beside the project's local cluster")
+    host, port = cluster.local.node_address, cluster.local.port_base + 91
+    url = f"http://{host}:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "mywhatsapp.simulator.main", "--host", host, "--port", str(port),
+                             "--qr-first-ttl", "3", "--qr-next-ttl", "2", "--log-level", "warning"])
+    try:
+        processes.wait_until(lambda: processes.http_ok(f"{url}/healthz"), timeout=30, what="the simulator")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,43 +1,22 @@
 """Sessions end to end on the real cluster: operator + session pods + the WhatsApp simulator.
 
-The simulator runs as a host process on the test cluster's node address, with
-short QR lifetimes; the operator (a pod, with the chart's RBAC rules) gives its
+The simulator (fixture in tests/conftest.py) runs with short QR lifetimes; the operator (a pod, with the chart's RBAC rules) gives its
 URL to `simulated` sessions. Phones scan through the simulator's phone API.
 """
 
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from mywhatsapp.common import crd, names
-from mywhatsapp.localcluster import processes
 from tests.cluster.operator_fixture import session, start_operator
 from tests.kube import Cluster, wait_for
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def simulator(cluster: Cluster) -> Iterator[str]:
-    if cluster.local is None:
-        pytest.skip("runs the simulator beside the project's local cluster")
-    host, port = cluster.local.node_address, cluster.local.port_base + 91
-    url = f"http://{host}:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "mywhatsapp.simulator.main", "--host", host, "--port", str(port),
-                             "--qr-first-ttl", "3", "--qr-next-ttl", "2", "--log-level", "warning"])
-    try:
-        processes.wait_until(lambda: processes.http_ok(f"{url}/healthz"), timeout=30, what="the simulator")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture
