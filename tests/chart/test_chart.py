@@ -174,6 +174,7 @@ def test_operator_deployment(default: list[dict[str, Any]]) -> None:
         "MYWHATSAPP_HEALTH_PORT": "8081",
         "MYWHATSAPP_METRICS_PORT": "9090",
         "LOG_LEVEL": "INFO",
+        "POD_IP": {"fieldRef": {"fieldPath": "status.podIP"}},
     }
     assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"health": 8081, "metrics": 9090}
     for probe in ("livenessProbe", "readinessProbe"):
@@ -186,7 +187,8 @@ def test_operator_env_is_what_the_operator_reads(default: list[dict[str, Any]], 
     from mywhatsapp.operator.config import OperatorSettings
 
     for name, value in env(one(default, "Deployment", OPERATOR)).items():
-        monkeypatch.setenv(name, value)
+        if isinstance(value, str):  # valueFrom entries come from the downward API
+            monkeypatch.setenv(name, value)
     settings = OperatorSettings()
     assert settings.watch_namespaces == [NAMESPACE]
     assert settings.default_backend == "neonize"
