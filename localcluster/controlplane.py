@@ -127,6 +127,9 @@ def controller_manager_argv(cfg: ClusterConfig, pki: Pki) -> list[str]:
         f"--secure-port={cfg.controller_manager_port}",
         f"--cert-dir={cfg.state_dir / 'controller-manager-certs'}",
         "--concurrent-statefulset-syncs=10",
+        # The PV binder retries a claim it could not save (a conflict with the
+        # StatefulSet controller's update) only at its next sync: keep it short.
+        "--pvclaimbinder-sync-period=2s",
         "--concurrent-gc-syncs=20",
         "--profiling=false",
         "--v=1",
