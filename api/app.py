@@ -28,7 +28,7 @@ from mywhatsapp.api.metrics import Metrics
 from mywhatsapp.api.mysql import schema, tokens_table
 from mywhatsapp.api.mysql.sessionwa import SessionwaMirror
 from mywhatsapp.api.paths import SeedPaths
-from mywhatsapp.api.routes import ops, page, sessions
+from mywhatsapp.api.routes import docs, ops, page, sessions
 from mywhatsapp.api.services import Services
 from mywhatsapp.api.settings import Settings
 from mywhatsapp.common.vocabulary import State, Status
@@ -102,7 +102,7 @@ def create_app(settings: Settings, kube: KubeClient, *, token_lookup: Lookup | N
         title="mywhatsapp API",
         summary="The mywhatsapp-api session routes on top of WhatsAppSession custom resources",
         version="0.1.0",
-        docs_url="/api-docs",
+        docs_url=None,  # served below from packaged assets: no CDN needed
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -111,6 +111,7 @@ def create_app(settings: Settings, kube: KubeClient, *, token_lookup: Lookup | N
         app.include_router(sessions.router, prefix=prefix, tags=[prefix.strip("/")])
     app.include_router(page.router)
     app.include_router(ops.router)
+    docs.mount(app)
 
     @app.exception_handler(SeedError)
     async def seed_error(request: Request, exc: SeedError) -> Response:
@@ -146,6 +147,6 @@ def create_app(settings: Settings, kube: KubeClient, *, token_lookup: Lookup | N
             if isinstance(route, Route):
                 yield route.path, set(route.methods or ())
 
-    app.add_middleware(SeedPaths, routes_of=served)
+    app.add_middleware(SeedPaths, routes_of=served, passthrough=(docs.ASSETS + "/",))
     return app
 

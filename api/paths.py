@@ -56,9 +56,11 @@ def normalise(path: str) -> str:
 class SeedPaths:
     """ASGI middleware; ``routes_of`` gives every (path, methods) served, read on first use."""
 
-    def __init__(self, app: ASGIApp, routes_of: Callable[[], Iterable[tuple[str, set[str]]]]) -> None:
+    def __init__(self, app: ASGIApp, routes_of: Callable[[], Iterable[tuple[str, set[str]]]],
+                 passthrough: tuple[str, ...] = ()) -> None:
         self.app = app
         self._routes_of = routes_of
+        self._passthrough = passthrough  # path prefixes served as they are (static files)
         self._table: dict[str, tuple[str, set[str]]] | None = None
 
     def _build(self) -> dict[str, tuple[str, set[str]]]:
@@ -77,6 +79,9 @@ class SeedPaths:
         if self._table is None:
             self._table = self._build()
         path = scope["path"]
+        if self._passthrough and path.startswith(self._passthrough):
+            await self.app(scope, receive, send)
+            return
         entry = self._table.get(normalise(path))
         method = scope["method"].upper()
         if entry is None or (method not in entry[1] and not (method == "HEAD" and "GET" in entry[1])):
