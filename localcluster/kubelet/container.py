@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import REPO_ROOT
 from .api import now_rfc3339
 from .probes import ProbeState, new_probe, run_probe
 
@@ -25,6 +26,9 @@ IMAGE_REPOSITORY = "mywhatsapp-operator"
 # The image's CMD (see Dockerfile): what runs when a container gives neither command nor args.
 IMAGE_CMD = ["mywhatsapp-api"]
 BACKOFF_START, BACKOFF_MAX = 1.0, 30.0
+# What the "image" is made of on this host: the virtualenv, the Python it
+# was made from, and the checkout the editable install points into.
+KEEP_VISIBLE = sorted({sys.prefix, sys.base_prefix, str(REPO_ROOT)})
 QUICK_EXIT = 10.0  # a run shorter than this counts towards crash-loop back-off
 
 
@@ -90,7 +94,7 @@ class Container:
         fd = os.open(plan, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump({"mounts": mounts, "argv": argv_of(self.spec), "env": env,
-                       "cwd": self.spec.get("workingDir") or "/"}, f)
+                       "cwd": self.spec.get("workingDir") or "/", "keep": KEEP_VISIBLE}, f)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             log.write(f"--- {now_rfc3339()} start #{self.restart_count}\n".encode())

@@ -3,7 +3,7 @@
 It bind-mounts the pod's volumes at their mount paths in its private mount
 namespace, then replaces itself with the container's command. The plan comes
 as a JSON file: {"mounts": [[source, target, readOnly], ...], "argv": [...],
-"env": {...}, "cwd": "..."}.
+"env": {...}, "cwd": "...", "keep": [host paths the program needs, kept visible]}.
 """
 
 from __future__ import annotations
@@ -48,6 +48,12 @@ def main() -> None:
     # Open every source before mounting anything: a mount over /tmp (say)
     # must not hide the sources of the mounts after it. Parents go first.
     mounts = sorted(plan["mounts"], key=lambda m: m[1].rstrip("/").count("/"))
+    # The project's own software (its virtualenv, the editable source) lives on
+    # the host; a volume mounted over one of its parents (an emptyDir on /tmp
+    # when the checkout is in /tmp) must not hide it: bind it back on top.
+    targets = [target.rstrip("/") + "/" for _, target, _ in mounts]
+    keep = [p for p in plan.get("keep", []) if any((p.rstrip("/") + "/").startswith(t) for t in targets)]
+    mounts += [(p, p, True) for p in keep]
     handles = [os.open(source, os.O_PATH) for source, _, _ in mounts]
     for fd, (_, target, read_only) in zip(handles, mounts):
         bind(f"/proc/self/fd/{fd}", target, read_only)

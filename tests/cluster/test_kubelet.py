@@ -125,3 +125,15 @@ def test_make_up_then_make_down_leaves_no_process_behind(local_cluster: Any, tmp
         down = subprocess.run(["make", "down"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert down.returncode == 0, down.stdout + down.stderr
     assert stray_processes(state) == []
+
+
+def test_a_volume_over_the_checkout_does_not_hide_the_pods_software(local_cluster: Any, cluster: Cluster,
+                                                                      namespace: str) -> None:
+    """An emptyDir on a parent of the venv (as /tmp is when CI clones into /tmp) must not break the pod."""
+    parent = str(REPO.parent)
+    cluster.apply(namespace, [pod("shadow", ["python", "-c", "import mywhatsapp.common.crd, time\nwhile True: time.sleep(1)"],
+                                  container={"volumeMounts": [{"name": "scratch", "mountPath": parent}]},
+                                  volumes=[{"name": "scratch", "emptyDir": {}}])])
+    st = wait_for(lambda: (s := container_status(read_pod(cluster, namespace, "shadow"))).get("started") and s,
+                  what="the pod to run with a volume over its checkout's parent")
+    assert st["restartCount"] == 0
