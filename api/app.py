@@ -29,6 +29,7 @@ from mywhatsapp.api.mysql import schema, tokens_table
 from mywhatsapp.api.mysql.sessionwa import SessionwaMirror
 from mywhatsapp.api.paths import SeedPaths
 from mywhatsapp.api.routes import docs, ops, page, sessions
+from mywhatsapp.api.routes import messages as message_routes
 from mywhatsapp.api.services import Services
 from mywhatsapp.api.settings import Settings
 from mywhatsapp.common.vocabulary import State, Status
@@ -109,6 +110,7 @@ def create_app(settings: Settings, kube: KubeClient, *, token_lookup: Lookup | N
     app.state.services = services
     for prefix in SESSION_PREFIXES:
         app.include_router(sessions.router, prefix=prefix, tags=[prefix.strip("/")])
+    app.include_router(message_routes.router, prefix="/message", tags=["message"])
     app.include_router(page.router)
     app.include_router(ops.router)
     docs.mount(app)
@@ -136,7 +138,8 @@ def create_app(settings: Settings, kube: KubeClient, *, token_lookup: Lookup | N
                                  time.perf_counter() - began)
         return response
 
-    mounted = [(prefix, sessions.router) for prefix in SESSION_PREFIXES] + [("", page.router), ("", ops.router)]
+    mounted = [(prefix, sessions.router) for prefix in SESSION_PREFIXES] + [
+        ("/message", message_routes.router), ("", page.router), ("", ops.router)]
 
     def served() -> Iterator[tuple[str, set[str]]]:
         for prefix, router in mounted:

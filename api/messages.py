@@ -9,6 +9,8 @@ from typing import Final
 
 MISSING_FIELDS: Final = "Todos os valores deverem ser preenchidos, verifique e tente novamente."
 CANNOT_EXECUTE: Final = "Não foi possivel executar a ação, verifique e tente novamente."
+NOT_ON_WHATSAPP: Final = "O número informado não pode receber mensagens via whatsapp"
+MESSAGE_SENT: Final = "Mensagem enviada com sucesso"
 START_THE_SYSTEM: Final = "Não foi possivel executar a ação, inicie o sistema"
 MALFORMED_JSON: Final = "Json gerado de forma incorreta, efetue a correção e tente novamente"
 UNKNOWN_URL: Final = "Não foi possivel executar a ação, verifique a url informada."

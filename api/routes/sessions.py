@@ -139,7 +139,7 @@ def qrcode(target: TargetDep, body: BodyDep) -> Response:
                  qrcode=qr.data_url(raw), urlCode=raw, attempt=attempt, message=messages.QR_WAITING)
 
 
-def _pod_call(services: Services, cr: dict[str, Any], cr_name: str, path: str,
+def pod_call(services: Services, cr: dict[str, Any], cr_name: str, path: str,
               payload: dict[str, Any] | None = None) -> podclient.PodAnswer:
     endpoint = sessionview.status_of(cr).get("endpoint")
     if not endpoint:
@@ -151,7 +151,7 @@ def _pod_call(services: Services, cr: dict[str, Any], cr_name: str, path: str,
         return podclient.call(str(endpoint), token, path, payload)
 
 
-def _digits(value: object) -> str:
+def digits(value: object) -> str:
     return "".join(ch for ch in str(value) if ch.isdigit()) if isinstance(value, (str, int)) else ""
 
 
@@ -160,7 +160,7 @@ def get_code_pairing(target: TargetDep, body: BodyDep, services: ServicesDep) ->
     raw_phone = body.get("phonefull")
     if raw_phone is None or raw_phone == "":
         raise SeedError(400, messages.MISSING_FIELDS)
-    phone = _digits(raw_phone)
+    phone = digits(raw_phone)
     if not 8 <= len(phone) <= 15:
         raise SeedError(400, messages.INVALID_PHONE)
     cr = target.cr
@@ -173,7 +173,7 @@ def get_code_pairing(target: TargetDep, body: BodyDep, services: ServicesDep) ->
     except KubeError as exc:
         raise _kube_failure(exc) from exc
     try:
-        answer = _pod_call(services, cr, target.cr_name, pod_contract.PATH_PAIR, {"phone": phone})
+        answer = pod_call(services, cr, target.cr_name, pod_contract.PATH_PAIR, {"phone": phone})
     except podclient.PodUnavailable:
         answer = None
     if answer is not None and answer.ok and answer.body.get("pairingCode"):
@@ -205,7 +205,7 @@ def logout(target: TargetDep, services: ServicesDep) -> Response:
     if sessionview.effective_status(cr) not in CONNECTED:
         raise SeedError(400, messages.CANNOT_EXECUTE)
     try:
-        answer = _pod_call(services, cr, target.cr_name, pod_contract.PATH_LOGOUT)
+        answer = pod_call(services, cr, target.cr_name, pod_contract.PATH_LOGOUT)
     except podclient.PodUnavailable as exc:
         raise SeedError(404, messages.CANNOT_EXECUTE) from exc
     if not answer.ok:
@@ -220,7 +220,7 @@ def restart_token(target: TargetDep, services: ServicesDep) -> Response:
     if cr is None or not sessionview.is_running(cr):
         raise SeedError(404, messages.SYSTEM_OFFLINE)
     try:
-        answer = _pod_call(services, cr, target.cr_name, pod_contract.PATH_RESTART)
+        answer = pod_call(services, cr, target.cr_name, pod_contract.PATH_RESTART)
     except podclient.PodUnavailable as exc:
         raise SeedError(404, messages.SYSTEM_OFFLINE) from exc
     if not answer.ok:

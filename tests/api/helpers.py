@@ -80,7 +80,14 @@ def fake_pod(token: str) -> Iterator[FakePod]:
                 self.end_headers()
                 return
             pod.calls.append((self.path, body))
-            answer = {"pairingCode": "ABCD-EFGH"} if self.path == "/v1/pair" else {"ok": True}
+            if self.path == "/v1/pair":
+                answer: dict[str, Any] = {"pairingCode": "ABCD-EFGH"}
+            elif self.path == "/v1/numbers/check":  # numbers ending in 0000 are not on WhatsApp
+                answer = {"results": [{"phone": p, "exists": not p.endswith("0000")} for p in body["phones"]]}
+            elif self.path.startswith("/v1/messages/"):
+                answer = {"id": f"MSG{len(pod.calls)}", "kind": self.path.rsplit("/", 1)[1]}
+            else:
+                answer = {"ok": True}
             payload = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -192,3 +192,22 @@ def test_token_a_cannot_see_token_b_sessions() -> None:
         assert len(fa.post("/sistema/getAllSessions", {}).json()["Status"]["session"]) == 1  # admin
         assert fa.post("/sistema/Start", {"SessionName": "mine"}, headers=b).status_code == 409
         assert fa.post("/sistema/Status", {"SessionName": "mine"}, headers={"AuthorizationToken": "nobody"}).status_code == 404
+
+
+def test_send_text_goes_to_the_pod_after_a_number_check() -> None:
+    with fake_app() as fa, fake_pod("internal-secret") as pod:
+        fa.post("/instance/Start", {"SessionName": "s1"})
+        fa.kube.put_secret(NAMESPACE, names.secret_name("s1"), secret_data("internal-secret"))
+        body = {"SessionName": "s1", "phonefull": "+55 (11) 98888-7777", "msg": "olá"}
+        assert fa.post("/message/sendText", body).status_code == 400  # not connected yet
+        fa.set_status("s1", {"state": "CONNECTED", "status": "inChat", "endpoint": pod.endpoint})
+        r = fa.post("/message/sendText", body)
+        assert r.status_code == 200, r.text
+        assert r.json()["Status"] == {"error": False, "statusCode": 200, "msgID": "MSG2", "number": "5511988887777",
+                                      "message": "Mensagem enviada com sucesso"}
+        assert pod.calls[-1] == ("/v1/messages/text", {"to": "5511988887777", "text": "olá"})
+        r = fa.post("/message/sendText", {**body, "phonefull": "5511900000000"})
+        assert (r.status_code, r.json()["Status"]["message"]) == (
+            400, "O número informado não pode receber mensagens via whatsapp")
+        assert fa.post("/message/sendText", {"SessionName": "s1", "phonefull": "5511988887777"}).status_code == 400
+        assert fa.post("/message/nothing", body).json()["Status"]["message"].startswith("MESSAGE: ")
