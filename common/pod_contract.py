@@ -61,6 +61,9 @@ ENV_LOG_LEVEL: Final = "LOG_LEVEL"  # default INFO
 #: in-cluster configuration (service-account token, CA, KUBERNETES_SERVICE_*).
 ENV_STATUS_API_URL: Final = "STATUS_API_URL"
 DEFAULT_DEVICE_NAME: Final = "My-Whatsapp"
+#: "1"/"true": webhooks may go to loopback/private/link-local addresses (local
+#: cluster, tests); by default such URLs are refused (SSRF protection).
+ENV_WEBHOOK_ALLOW_PRIVATE: Final = "WEBHOOK_ALLOW_PRIVATE"
 
 PATH_STATUS: Final = "/v1/status"  # GET -> the pod's own view of the session
 PATH_NUMBERS_CHECK: Final = "/v1/numbers/check"  # {"phones": [...]} -> {"results": [...]}

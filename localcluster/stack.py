@@ -47,6 +47,7 @@ def helm_values(cfg: ClusterConfig, *, backend: str) -> list[str]:
         "operator.session.backend": backend,
         "api.defaultBackend": backend,
         "operator.session.simulatorUrl": simulator_url(cfg),
+        "operator.session.webhookAllowPrivate": "true",
         "api.service.type": "NodePort",
         "api.service.nodePort": str(API_NODE_PORT),
     }

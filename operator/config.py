@@ -72,6 +72,11 @@ class OperatorSettings(BaseSettings):
         default=None,
         description="URL of the WhatsApp simulator, given to sessions whose backend is 'simulated'.",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let session pods deliver webhooks to private/loopback addresses "
+        "(local clusters and tests; keep off in production: SSRF).",
+    )
     metrics_port: int = Field(default=9090, ge=1, le=65535, description="Prometheus port.")
     health_port: int = Field(default=8081, ge=1, le=65535, description="Liveness port.")
 

@@ -96,6 +96,8 @@ def _env(cr_name: str, spec: Mapping[str, Any], settings: OperatorSettings) -> l
         env.append(value(pod_contract.ENV_PAIRING_PHONE, str(spec["pairingPhone"])))
     if backend(spec, settings) == "simulated" and settings.simulator_url:
         env.append(value(pod_contract.ENV_SIMULATOR_URL, settings.simulator_url))
+    if settings.webhook_allow_private:
+        env.append(value(pod_contract.ENV_WEBHOOK_ALLOW_PRIVATE, "1"))
     env += [
         value(pod_contract.ENV_STATE_DIR, pod_contract.STATE_DIR),
         secret_key(

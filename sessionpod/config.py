@@ -43,6 +43,7 @@ class PodConfig:
     pod_uid: str | None
     status_api_url: str | None
     log_level: str
+    webhook_allow_private: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -116,4 +117,5 @@ def load_config(environ: Mapping[str, str]) -> PodConfig:
         pod_uid=environ.get(pc.ENV_POD_UID, "").strip() or None,
         status_api_url=environ.get(pc.ENV_STATUS_API_URL, "").strip().rstrip("/") or None,
         log_level=(environ.get(pc.ENV_LOG_LEVEL, "") or "INFO").upper(),
+        webhook_allow_private=environ.get(pc.ENV_WEBHOOK_ALLOW_PRIVATE, "").strip().lower() in TRUE_WORDS,
     )

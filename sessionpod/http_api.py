@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from mywhatsapp.common import pod_contract as pc
+from mywhatsapp.sessionpod import http_groups
 from mywhatsapp.sessionpod.backend import BackendError
 from mywhatsapp.sessionpod.messages import MESSAGE_KINDS
 from mywhatsapp.sessionpod.session import Session
@@ -117,4 +118,5 @@ def create_app(session: Session, *, token: str) -> FastAPI:
     async def events(after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
         return {"events": session.traffic.since(after), "last": session.traffic.last_seq}
 
+    http_groups.add_routes(app, session)
     return app

@@ -3,7 +3,8 @@
 Production uses the in-cluster configuration of the kubernetes client (the
 pod's service-account token, refreshed as the kubelet rotates it, the cluster
 CA, ``KUBERNETES_SERVICE_HOST``/``PORT``). The pod's Role allows exactly
-``get`` and ``patch`` on its own ``whatsappsessions/status``. Tests may point
+``get`` and ``patch`` on its own ``whatsappsessions/status`` and ``get`` on its
+own ``whatsappsessions`` (read for the webhook URLs). Tests may point
 ``STATUS_API_URL`` at a plain-HTTP stand-in instead. Calls run in a worker
 thread with a timeout, so a slow API server never stalls the event loop.
 """
@@ -80,6 +81,24 @@ class KubeStatusTransport:
 
     async def patch_status(self, body: dict[str, Any]) -> None:
         await asyncio.to_thread(self._patch, body)
+
+    def _get(self) -> dict[str, Any]:
+        try:
+            answer = self._api.get_namespaced_custom_object(
+                crd.GROUP, crd.VERSION, self._namespace, crd.PLURAL, self._name,
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+        except ApiException as error:
+            raise StatusPatchError(f"HTTP {error.status}: {error.reason}", status=error.status) from error
+        except Exception as error:  # urllib3 connection errors and timeouts
+            raise StatusPatchError(f"{type(error).__name__}: {error}") from error
+        if not isinstance(answer, dict):
+            raise StatusPatchError(f"unexpected answer: {type(answer).__name__}")
+        return answer
+
+    async def get_session(self) -> dict[str, Any]:
+        """The pod's own WhatsAppSession (for ``spec.webhooks`` and the SessionName)."""
+        return await asyncio.to_thread(self._get)
 
     def close(self) -> None:
         """Release the connection pool."""

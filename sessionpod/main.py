@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 from kubernetes.config.config_exception import ConfigException
-
 from mywhatsapp.sessionpod import watchdog
 from mywhatsapp.sessionpod.backend import Backend
 from mywhatsapp.sessionpod.config import ConfigError, PodConfig, load_config
@@ -30,6 +29,9 @@ from mywhatsapp.sessionpod.http_api import create_app
 from mywhatsapp.sessionpod.kube_status import KubeStatusTransport
 from mywhatsapp.sessionpod.reporter import StatusReporter
 from mywhatsapp.sessionpod.session import Session
+from mywhatsapp.sessionpod.webhook_outbox import FILE_NAME as OUTBOX_FILE
+from mywhatsapp.sessionpod.webhook_outbox import Outbox
+from mywhatsapp.sessionpod.webhooks import Dispatcher, TargetCache, WebhookEvents
 
 log = logging.getLogger("mywhatsapp.sessionpod")
 
@@ -66,7 +68,12 @@ async def run(config: PodConfig) -> int:
         return 2
     reporter = StatusReporter(transport)
     reporter.start()
-    session = Session(config, backend_factory(config), reporter)
+    outbox = Outbox(config.state_dir / OUTBOX_FILE)
+    targets = TargetCache(transport, cr_name=config.session_name)
+    dispatcher = Dispatcher(outbox, targets, signing_key=config.webhook_signing_key,
+                            allow_private=config.webhook_allow_private)
+    dispatcher.start()  # reads the CR's webhooks now; delivers what an earlier process left
+    session = Session(config, backend_factory(config), reporter, webhooks=WebhookEvents(outbox, dispatcher))
     server = _Server(
         uvicorn.Config(
             create_app(session, token=config.internal_token),
@@ -102,11 +109,15 @@ async def run(config: PodConfig) -> int:
     await session.shutdown(stop_timeout=config.stop_timeout * 0.5)
     if not await reporter.flush(max(0.5, deadline - time.monotonic() - 1.0)):
         log.warning("the final status could not be written before the deadline")
+    if not await dispatcher.flush(min(2.0, max(0.0, deadline - time.monotonic() - 1.0))):
+        log.info("%d webhook(s) left in the outbox for the next start", outbox.pending())
     server.should_exit = True
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(serving), 1.0)
     stopping.cancel()
     await reporter.stop()
+    await dispatcher.stop()
+    outbox.close()
     transport.close()
     return code
 

@@ -28,6 +28,7 @@ from mywhatsapp.sessionpod import messages as m
 from mywhatsapp.sessionpod import neonize_messages as build
 from mywhatsapp.sessionpod.backend import BackendError, EventSink, NumberInfo, SentMessage
 from mywhatsapp.sessionpod.neonize_events import jid_text, translate
+from mywhatsapp.sessionpod.neonize_groups import NeonizeGroups
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ DATABASE_FILE = "neonize.db"
 STOP_SECONDS = 8.0
 
 
-class NeonizeBackend:
-    """``Backend`` over ``neonize.aioze.client.NewAClient``."""
+class NeonizeBackend(NeonizeGroups):
+    """``Backend`` over ``neonize.aioze.client.NewAClient`` (groups, profile, contacts: ``NeonizeGroups``)."""
 
     restarts_in_process = False
 

@@ -22,9 +22,10 @@ from mywhatsapp.sessionpod import status as st
 from mywhatsapp.sessionpod.backend import Backend, BackendError, NumberInfo, SentMessage
 from mywhatsapp.sessionpod.config import PodConfig
 from mywhatsapp.sessionpod.lifecycle import Action, Decision, Login, decide
-from mywhatsapp.sessionpod.messages import OutgoingMessage
+from mywhatsapp.sessionpod.messages import OutgoingMessage, kind_of
 from mywhatsapp.sessionpod.reporter import StatusReporter
 from mywhatsapp.sessionpod.traffic import TrafficLog
+from mywhatsapp.sessionpod.webhooks import WebhookEvents
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,10 @@ class Session:
         reporter: StatusReporter,
         *,
         clock: Callable[[], float] = time.time,
+        webhooks: WebhookEvents | None = None,
     ) -> None:
         self.config = config
+        self._webhooks = webhooks
         self._new_backend = backend_factory
         self._reporter = reporter
         self._clock = clock
@@ -62,11 +65,13 @@ class Session:
         self._reported = False
 
     # --- reporting and exit -------------------------------------------------
-    def _report(self, status: st.SessionStatus) -> None:
+    def _report(self, status: st.SessionStatus, *, connect_webhook: bool = False) -> None:
         self._reported = True
         self.current = status
         self._reporter.update(st.status_patch(status, endpoint=self._endpoint))
         log.info("status %s/%s: %s", status.state, status.status, status.message)
+        if self._webhooks is not None:  # a durable local write; delivery is in the background
+            self._webhooks.status(status, force_connect=connect_webhook)
 
     @property
     def exit_requested(self) -> asyncio.Future[int]:
@@ -151,6 +156,8 @@ class Session:
             if action is Action.RECORD and isinstance(event, ev.TRAFFIC):
                 item = self.traffic.append(event)
                 log.info("%s %s", item["type"], {k: v for k, v in item.items() if k != "content"})
+                if self._webhooks is not None:
+                    self._webhooks.chat_event(event)
             elif action is Action.AUTOCLOSE:
                 autoclose_marker.write(self.config.state_dir, pod_uid=self.config.pod_uid)
                 await self._stop_backend()
@@ -222,7 +229,7 @@ class Session:
             await self._stop_backend()
             self._wipe()
             self.login = Login()
-            self._report(st.starting())
+            self._report(st.starting(), connect_webhook=True)  # the seed fires wh_connect on restartToken
             if self.backend is not None and not self.backend.restarts_in_process:
                 self._request_exit(0)  # Kubernetes starts a fresh process, which shows a QR code
                 return
@@ -241,7 +248,11 @@ class Session:
         return self.backend
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        return await self._connected_backend().send(message)
+        sent = await self._connected_backend().send(message)
+        if self._webhooks is not None:
+            self._webhooks.sent(message_id=sent.id, kind=kind_of(message), content=message.model_dump(exclude={"to"}),
+                                to=sent.to, timestamp=sent.timestamp)
+        return sent
 
     async def mark_read(self, chat: str, ids: Sequence[str]) -> None:
         await self._connected_backend().mark_read(chat, ids)

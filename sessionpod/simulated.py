@@ -17,11 +17,21 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from mywhatsapp.sessionpod import events as ev
-from mywhatsapp.sessionpod.backend import BackendError, EventSink, NumberInfo, SentMessage
+from mywhatsapp.sessionpod.backend import (
+    BackendError,
+    EventSink,
+    GroupInfo,
+    GroupMember,
+    InviteLink,
+    NumberInfo,
+    ParticipantsChange,
+    SentMessage,
+)
 from mywhatsapp.sessionpod.messages import OutgoingMessage, kind_of
 
 log = logging.getLogger(__name__)
@@ -49,15 +59,17 @@ def translate(event: dict[str, Any]) -> ev.Event | None:
         return ev.TemporaryBan("banned by the simulator", event.get("expiresAt"))
     if kind == "message":
         from_me = bool(event.get("fromMe", False))
+        group = event.get("group")
         return ev.IncomingMessage(
             id=str(event["id"]),
-            chat=str(event["to"] if from_me else event["from"]),
+            chat=str(group or (event["to"] if from_me else event["from"])),
             sender=str(event["from"]),
             kind=str(event.get("kind", "text")),
             content=dict(event.get("content") or {}),
             from_me=from_me,
             timestamp=float(event.get("timestamp", 0.0)),
             push_name=str(event.get("pushName", "")),
+            is_group=bool(group),
         )
     if kind == "receipt":
         return ev.Receipt(tuple(event.get("ids", ())), str(event.get("chat", "")),
@@ -128,7 +140,7 @@ class SimulatedBackend:
                 message = str(response.json().get("error", response.text))
             except ValueError:
                 message = response.text or response.reason_phrase
-            status = response.status_code if response.status_code in (400, 404, 409) else 502
+            status = response.status_code if response.status_code in (400, 403, 404, 409) else 502
             raise BackendError(f"simulator: {message}", status=status)
         return dict(response.json())
 
@@ -213,11 +225,10 @@ class SimulatedBackend:
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         target = message.recipient
-        if target.is_group:
-            raise BackendError("the simulator has no groups", status=400)
         content = message.model_dump(exclude={"to"})
+        to = target.jid if target.is_group else target.user
         answer = await self._call(
-            "POST", self._device_path("/messages"), {"to": target.user, "kind": kind_of(message), "content": content}
+            "POST", self._device_path("/messages"), {"to": to, "kind": kind_of(message), "content": content}
         )
         return SentMessage(str(answer["id"]), float(answer["timestamp"]), target.jid)
 
@@ -230,3 +241,81 @@ class SimulatedBackend:
             NumberInfo(r["phone"], bool(r["exists"]), f"{r['phone']}@s.whatsapp.net" if r["exists"] else None)
             for r in answer["results"]
         ]
+
+    # --- groups -------------------------------------------------------------
+    async def create_group(self, subject: str, participants: Sequence[str]) -> tuple[GroupInfo, ParticipantsChange]:
+        answer = await self._call("POST", self._device_path("/groups"),
+                                  {"subject": subject, "participants": list(participants)})
+        return group_info(answer), ParticipantsChange(tuple(answer["valid"]), tuple(answer["invalid"]))
+
+    async def group_info(self, group: str) -> GroupInfo:
+        return group_info(await self._call("GET", self._device_path(f"/groups/{group}")))
+
+    async def group_exists(self, group: str) -> bool:
+        try:
+            await self.group_info(group)
+        except BackendError as error:
+            if error.status in (403, 404):
+                return False
+            raise
+        return True
+
+    async def joined_groups(self) -> list[GroupInfo]:
+        answer = await self._call("GET", self._device_path("/groups"))
+        return [group_info(raw) for raw in answer["groups"]]
+
+    async def leave_group(self, group: str) -> None:
+        await self._call("POST", self._device_path(f"/groups/{group}/leave"))
+
+    async def set_group_subject(self, group: str, subject: str) -> None:
+        await self._call("PUT", self._device_path(f"/groups/{group}/subject"), {"subject": subject})
+
+    async def set_group_description(self, group: str, description: str) -> None:
+        await self._call("PUT", self._device_path(f"/groups/{group}/description"), {"description": description})
+
+    async def update_participants(self, group: str, action: str, participants: Sequence[str]) -> ParticipantsChange:
+        answer = await self._call("POST", self._device_path(f"/groups/{group}/participants/{action}"),
+                                  {"participants": list(participants)})
+        return ParticipantsChange(tuple(answer["valid"]), tuple(answer["invalid"]))
+
+    async def group_invite_link(self, group: str, *, revoke: bool = False) -> InviteLink:
+        if revoke:
+            answer = await self._call("POST", self._device_path(f"/groups/{group}/invite/revoke"))
+        else:
+            answer = await self._call("GET", self._device_path(f"/groups/{group}/invite"))
+        return InviteLink(str(answer["code"]), str(answer["url"]))
+
+    async def join_group(self, code: str) -> str:
+        return group_info(await self._call("POST", self._device_path("/groups/join"), {"code": code})).id
+
+    async def group_info_from_invite(self, code: str) -> GroupInfo:
+        return group_info(await self._call("GET", self._device_path(f"/invites/{quote(code, safe='')}")))
+
+    # --- profile and contacts ------------------------------------------------
+    async def set_push_name(self, name: str) -> None:
+        await self._call("PUT", self._device_path("/profile"), {"pushName": name})
+
+    async def set_status_text(self, text: str) -> None:
+        await self._call("PUT", self._device_path("/profile"), {"status": text})
+
+    async def contact_status(self, phone: str) -> str | None:
+        return (await self._contact(phone)).get("status") or None
+
+    async def profile_picture_url(self, phone: str) -> str | None:
+        return (await self._contact(phone)).get("pictureUrl") or None
+
+    async def _contact(self, phone: str) -> dict[str, Any]:
+        return await self._call("GET", self._device_path(f"/contacts/{phone}"))
+
+
+def group_info(raw: dict[str, Any]) -> GroupInfo:
+    """A ``GroupInfo`` from the simulator's group view."""
+    return GroupInfo(
+        id=str(raw["id"]),
+        subject=str(raw.get("subject", "")),
+        description=str(raw.get("description", "")),
+        owner=str(raw.get("owner", "")),
+        created=float(raw.get("created", 0.0)),
+        participants=tuple(GroupMember(str(p["phone"]), bool(p.get("admin")), bool(p.get("superAdmin")))
+                           for p in raw.get("participants", ())),
+    )

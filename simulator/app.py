@@ -18,7 +18,7 @@ from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from mywhatsapp.simulator import delivery, store
+from mywhatsapp.simulator import delivery, groups, store
 from mywhatsapp.simulator.model import Device, SimulatorError
 from mywhatsapp.simulator.qr import QrSchedule
 from mywhatsapp.simulator.world import World
@@ -52,6 +52,34 @@ class CheckBody(BaseModel):
 
 class PhoneBody(BaseModel):
     pushName: str | None = Field(default=None, max_length=100)
+    status: str | None = Field(default=None, max_length=139)
+    pictureUrl: str | None = Field(default=None, max_length=2000)
+
+
+class ProfileBody(BaseModel):
+    pushName: str | None = Field(default=None, min_length=1, max_length=100)
+    status: str | None = Field(default=None, max_length=139)
+
+
+class GroupBody(BaseModel):
+    subject: str = Field(min_length=1, max_length=groups.MAX_SUBJECT)
+    participants: list[str] = Field(default_factory=list, max_length=groups.MAX_MEMBERS)
+
+
+class SubjectBody(BaseModel):
+    subject: str = Field(min_length=1, max_length=groups.MAX_SUBJECT)
+
+
+class DescriptionBody(BaseModel):
+    description: str = Field(default="", max_length=groups.MAX_DESCRIPTION)
+
+
+class ParticipantsBody(BaseModel):
+    participants: list[str] = Field(min_length=1, max_length=groups.MAX_MEMBERS)
+
+
+class JoinBody(BaseModel):
+    code: str = Field(min_length=1, max_length=200)
 
 
 class ScanBody(BaseModel):
@@ -178,16 +206,113 @@ def create_app(schedule: QrSchedule, *, state_file: Path | None = None) -> FastA
         linked(device_id, authorization)
         return {"results": delivery.check_numbers(world, body.phones)}
 
+    # --- device side: profile and contacts -----------------------------------
+    @app.put("/devices/{device_id}/profile")
+    async def set_profile(device_id: str, body: ProfileBody, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        phone = world.phone(number, push_name=body.pushName)
+        if body.status is not None:
+            phone.status = body.status
+            world.changed()
+        return contact_view(number)
+
+    @app.get("/devices/{device_id}/contacts/{number}")
+    async def contact(device_id: str, number: str, authorization: Auth = None) -> dict[str, Any]:
+        linked(device_id, authorization)
+        return contact_view(number)
+
+    def contact_view(number: str) -> dict[str, Any]:
+        phone = world.phone(number)
+        return {"phone": phone.number, "pushName": phone.push_name, "status": phone.status,
+                "pictureUrl": phone.picture_url}
+
+    # --- device side: groups ------------------------------------------------
+    @app.post("/devices/{device_id}/groups", status_code=201)
+    async def create_group(device_id: str, body: GroupBody, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.create(world, number, body.subject, body.participants)
+
+    @app.get("/devices/{device_id}/groups")
+    async def list_groups(device_id: str, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return {"groups": [group.public() for group in groups.groups_of(world, number)]}
+
+    @app.post("/devices/{device_id}/groups/join")
+    async def join_group(device_id: str, body: JoinBody, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.join(world, number, body.code).public()
+
+    @app.get("/devices/{device_id}/invites/{code}")
+    async def invite_info(device_id: str, code: str, authorization: Auth = None) -> dict[str, Any]:
+        linked(device_id, authorization)
+        return groups.by_invite(world, code).public()
+
+    @app.get("/devices/{device_id}/groups/{group_id}")
+    async def group_info(device_id: str, group_id: str, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.as_member(world, number, group_id).public()
+
+    @app.post("/devices/{device_id}/groups/{group_id}/leave")
+    async def leave_group(device_id: str, group_id: str, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        groups.leave(world, number, group_id)
+        return {"ok": True}
+
+    @app.put("/devices/{device_id}/groups/{group_id}/subject")
+    async def group_subject(device_id: str, group_id: str, body: SubjectBody,
+                            authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.set_subject(world, number, group_id, body.subject).public()
+
+    @app.put("/devices/{device_id}/groups/{group_id}/description")
+    async def group_description(device_id: str, group_id: str, body: DescriptionBody,
+                                authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.set_description(world, number, group_id, body.description).public()
+
+    @app.post("/devices/{device_id}/groups/{group_id}/participants/{action}")
+    async def group_participants(device_id: str, group_id: str, action: str, body: ParticipantsBody,
+                                 authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.change_participants(world, number, group_id, action, body.participants)
+
+    @app.get("/devices/{device_id}/groups/{group_id}/invite")
+    async def group_invite(device_id: str, group_id: str, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.invite(world, number, group_id)
+
+    @app.post("/devices/{device_id}/groups/{group_id}/invite/revoke")
+    async def group_invite_revoke(device_id: str, group_id: str, authorization: Auth = None) -> dict[str, Any]:
+        _, number = linked(device_id, authorization)
+        return groups.invite(world, number, group_id, revoke=True)
+
     # --- phone side ---------------------------------------------------------
     @app.put("/phones/{number}")
     async def put_phone(number: str, body: PhoneBody) -> dict[str, Any]:
         phone = world.phone(number, create=True, push_name=body.pushName)
-        return {"phone": phone.number, "pushName": phone.push_name}
+        if body.status is not None:
+            phone.status = body.status
+        if body.pictureUrl is not None:
+            phone.picture_url = body.pictureUrl or None
+        world.changed()
+        return {"phone": phone.number, "pushName": phone.push_name, "status": phone.status,
+                "pictureUrl": phone.picture_url}
+
+    @app.get("/phones/{number}/groups")
+    async def phone_groups(number: str) -> dict[str, Any]:
+        world.phone(number)
+        return {"groups": [group.public() for group in groups.groups_of(world, number)]}
+
+    @app.get("/groups/{group_id}")
+    async def any_group(group_id: str) -> dict[str, Any]:
+        found = groups.get(world, group_id)
+        return {**found.public(), "admins": list(found.admins), "inviteCode": found.invite_code or None}
 
     @app.get("/phones/{number}")
     async def get_phone(number: str) -> dict[str, Any]:
         phone = world.phone(number)
-        return {"phone": phone.number, "pushName": phone.push_name,
+        return {"phone": phone.number, "pushName": phone.push_name, "status": phone.status,
+                "pictureUrl": phone.picture_url,
                 "bannedUntil": phone.banned_until or None,
                 "devices": [d.public() for d in world.linked_devices(number)]}
 

@@ -37,8 +37,10 @@ def to_account(world: World, number: str, event: dict[str, Any]) -> list[str]:
 def send(
     world: World, sender: str, to: str, kind: str, content: dict[str, Any], *, from_device: str | None
 ) -> dict[str, Any]:
-    """Deliver a message from the account ``sender`` to the account ``to``."""
+    """Deliver a message from the account ``sender`` to the account ``to`` (or the group ``<id>@g.us``)."""
     world.phone(sender)
+    if to.strip().endswith("@g.us"):
+        return send_to_group(world, sender, to.strip(), kind, content, from_device=from_device)
     recipient = world.phones.get(valid_number(to))
     if recipient is None:
         raise SimulatorError(404, f"{to} is not on the simulated WhatsApp")
@@ -57,6 +59,51 @@ def send(
     delivered = to_account(world, to, {"type": "message", **message})
     receipt = {"type": "receipt", "receiptType": "delivered", "ids": [message["id"]],
                "chat": to, "timestamp": now}
+    for device in world.linked_devices(sender):
+        if device.id != from_device:
+            deliver(world, device, {"type": "message", **message, "fromMe": True})
+        deliver(world, device, receipt)
+    world.changed()
+    return {**message, "deliveredTo": delivered}
+
+
+def send_to_group(
+    world: World, sender: str, to: str, kind: str, content: dict[str, Any], *, from_device: str | None
+) -> dict[str, Any]:
+    """Deliver a message from ``sender`` to every other member of the group ``to`` (``<id>@g.us``).
+
+    Members' inboxes get it, their devices get a ``message`` event with ``to``
+    and ``group`` set to the group's JID; the sender's devices get a
+    ``delivered`` receipt (``chat`` = the group) and, but for the sending
+    device, a ``fromMe`` copy.
+    """
+    group = world.groups.get(to[: -len("@g.us")])
+    if group is None:
+        raise SimulatorError(404, f"group {to} does not exist")
+    if sender not in group.members:
+        raise SimulatorError(403, f"{sender} is not a participant of group {group.id}")
+    now = world.now()
+    message = {
+        "id": "SIM" + secrets.token_hex(8).upper(),
+        "from": sender,
+        "to": group.jid,
+        "group": group.jid,
+        "kind": kind,
+        "content": content,
+        "timestamp": now,
+        "pushName": world.phones[sender].push_name,
+    }
+    delivered: list[str] = []
+    for number in group.members:
+        if number == sender:
+            continue
+        member = world.phones.get(number)
+        if member is not None:
+            member.inbox.append({**message, "status": "delivered"})
+            del member.inbox[:-MAX_PHONE_MESSAGES]
+        delivered += to_account(world, number, {"type": "message", **message})
+    receipt = {"type": "receipt", "receiptType": "delivered", "ids": [message["id"]],
+               "chat": group.jid, "timestamp": now}
     for device in world.linked_devices(sender):
         if device.id != from_device:
             deliver(world, device, {"type": "message", **message, "fromMe": True})

@@ -52,6 +52,43 @@ class Phone:
     push_name: str
     banned_until: float = 0.0
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    #: The "about" text other accounts can read.
+    status: str = ""
+    #: The profile picture's URL (none unless set through the phone API).
+    picture_url: str | None = None
+
+
+@dataclass
+class Group:
+    """A group: its members (phone numbers, in joining order), admins and invite code."""
+
+    id: str
+    subject: str
+    owner: str
+    created: float
+    description: str = ""
+    members: list[str] = field(default_factory=list)
+    admins: list[str] = field(default_factory=list)
+    invite_code: str = ""
+
+    @property
+    def jid(self) -> str:
+        return f"{self.id}@g.us"
+
+    def public(self) -> dict[str, Any]:
+        """What members see (``GET`` group info): never the invite code."""
+        return {
+            "id": self.id,
+            "jid": self.jid,
+            "subject": self.subject,
+            "description": self.description,
+            "owner": self.owner,
+            "created": self.created,
+            "participants": [
+                {"phone": number, "admin": number in self.admins, "superAdmin": number == self.owner}
+                for number in self.members
+            ],
+        }
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from mywhatsapp.simulator.connection import Connection
-from mywhatsapp.simulator.model import Device, Phone, QrRecord, SimulatorError, valid_number
+from mywhatsapp.simulator.model import Device, Group, Phone, QrRecord, SimulatorError, valid_number
 from mywhatsapp.simulator.qr import (
     DeviceKeys,
     QrSchedule,
@@ -50,6 +50,8 @@ class World:
         self.connections: dict[str, Connection] = {}
         self.qr_codes: dict[str, QrRecord] = {}
         self.pair_codes: dict[str, tuple[str, str]] = {}  # code -> (device id, phone)
+        #: Groups by bare id (``<id>@g.us`` is the JID); operations in ``groups.py``.
+        self.groups: dict[str, Group] = {}
         #: Called after every change of durable state (the app saves the state file).
         self.on_change: Callable[[], None] = on_change or (lambda: None)
         self._clock = clock
@@ -60,10 +62,11 @@ class World:
 
     # --- persistence --------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """JSON-able durable state (devices, phones, undelivered events)."""
+        """JSON-able durable state (devices, phones, groups, undelivered events)."""
         return {
             "devices": [asdict(device) for device in self.devices.values()],
             "phones": [asdict(phone) for phone in self.phones.values()],
+            "groups": [asdict(group) for group in self.groups.values()],
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -76,6 +79,9 @@ class World:
         for raw in data.get("phones", []):
             phone = Phone(**raw)
             self.phones[phone.number] = phone
+        for raw in data.get("groups", []):
+            group = Group(**raw)
+            self.groups[group.id] = group
 
     def changed(self) -> None:
         """Tell the store that durable state changed."""

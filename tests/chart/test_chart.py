@@ -175,6 +175,7 @@ def test_operator_deployment(default: list[dict[str, Any]]) -> None:
         "MYWHATSAPP_METRICS_PORT": "9090",
         "LOG_LEVEL": "INFO",
         "POD_IP": {"fieldRef": {"fieldPath": "status.podIP"}},
+        "MYWHATSAPP_WEBHOOK_ALLOW_PRIVATE": "false",
     }
     assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"health": 8081, "metrics": 9090}
     for probe in ("livenessProbe", "readinessProbe"):

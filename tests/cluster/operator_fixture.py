@@ -33,6 +33,7 @@ def operator_manifests(namespace: str, *, env: dict[str, str] | None = None, rep
     cluster_name = f"mywhatsapp-operator-{namespace}"  # cluster-scoped: one per test namespace
     all_env = {"MYWHATSAPP_WATCH_NAMESPACES": namespace, "MYWHATSAPP_SESSION_IMAGE": IMAGE,
                "MYWHATSAPP_DEFAULT_BACKEND": "simulated", "MYWHATSAPP_LOGOUT_TIMEOUT_SECONDS": "5",
+               "MYWHATSAPP_WEBHOOK_ALLOW_PRIVATE": "1",
                **(env or {})}
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}},

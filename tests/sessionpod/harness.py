@@ -67,9 +67,26 @@ class StatusSink:
         self.patches: list[tuple[str, dict[str, Any]]] = []
         self.requests: list[tuple[str, str]] = []  # (path, content type)
         self.fail_next = 0
+        #: CR objects served to ``GET .../whatsappsessions/<name>`` (the pod reads its webhooks).
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.gets: list[str] = []
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                name = self.path.split("?")[0].rstrip("/").split("/")[-1]
+                with sink.lock:
+                    sink.gets.append(self.path)
+                    obj = sink.objects.get(name)
+                    code, answer = (200, obj) if obj is not None else (
+                        404, {"kind": "Status", "message": f"{name} not found", "code": 404})
+                    data = json.dumps(answer).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_PATCH(self) -> None:  # noqa: N802 - http.server naming
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -211,3 +228,51 @@ class Pod:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+class WebhookReceiver:
+    """A local HTTP server that records webhook POSTs; ``fail[path] = n`` answers 500 n times."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        #: Every request: (path, headers, raw body, answered code).
+        self.requests: list[tuple[str, dict[str, str], bytes, int]] = []
+        self.fail: dict[str, int] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    left = receiver.fail.get(self.path, 0)
+                    code = 500 if left > 0 else 200
+                    if left > 0:
+                        receiver.fail[self.path] = left - 1
+                    receiver.requests.append((self.path, dict(self.headers.items()), body, code))
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def webhooks(self) -> dict[str, str]:
+        """``spec.webhooks`` pointing every kind at ``/<kind>`` of this receiver."""
+        return {kind: f"{self.url}/{kind}" for kind in ("status", "message", "qrcode", "connect", "incomingCall")}
+
+    def seen(self, path: str, *, delivered_only: bool = True) -> list[tuple[dict[str, str], bytes, int]]:
+        with self.lock:
+            return [(h, b, c) for p, h, b, c in self.requests if p == path and (c == 200 or not delivered_only)]
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body, _ in self.seen(path)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -33,3 +33,12 @@ def test_claim_templates_of_an_existing_statefulset_are_kept() -> None:
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
                  "volumeMode": "Filesystem"}}]
     assert pinned["spec"]["template"] == fresh["spec"]["template"]
+
+
+def test_private_webhooks_are_allowed_only_when_configured() -> None:
+    def env_of(settings: OperatorSettings) -> dict[str, str]:
+        sts = owned_manifests(CR, settings)[-1]
+        return {e["name"]: e.get("value") for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+    assert "WEBHOOK_ALLOW_PRIVATE" not in env_of(OperatorSettings())
+    assert env_of(OperatorSettings(webhook_allow_private=True))["WEBHOOK_ALLOW_PRIVATE"] == "1"
