@@ -7,10 +7,12 @@ URL to `simulated` sessions. Phones scan through the simulator's phone API.
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from mywhatsapp.common import crd, names
 from tests.cluster.operator_fixture import session, start_operator
@@ -131,3 +133,12 @@ def test_a_message_sent_by_one_session_arrives_at_another(
         got = wait_for(arrived, what="the message at B")
         assert got["sender"] == "5511988880003" and got["content"].get("text") == "olá, B"
         assert got["fromMe"] is False
+
+
+def test_the_documented_example_manifest_becomes_a_running_session(
+        cluster: Cluster, namespace: str, operator: Any, simulator: str) -> None:
+    example = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs/examples/session.yaml").read_text())
+    cluster.apply(namespace, [example])
+    name = example["metadata"]["name"]
+    wait_state(cluster, namespace, name, "QRCODE", "qrRead", timeout=90)
+    assert wait_for(lambda: status(cluster, namespace, name).get("phase") == "Running", what="phase Running")
