@@ -109,8 +109,9 @@ def test_an_image_it_cannot_run_gets_a_clear_status(cluster: Cluster, namespace:
 
 def test_make_up_then_make_down_leaves_no_process_behind(local_cluster: Any, tmp_path: Path) -> None:
     state = tmp_path / "cluster"
-    env = {**os.environ, "LOCALCLUSTER_DIR": str(state), "LOCALCLUSTER_PORT_BASE": "46000",
-           "LOCALCLUSTER_POD_NET": "20"}
+    slot = int(os.environ.get("TEST_CLUSTER_SLOT", "0"))  # runs on one machine don't collide
+    env = {**os.environ, "LOCALCLUSTER_DIR": str(state), "LOCALCLUSTER_PORT_BASE": str(41000 + 500 * slot),
+           "LOCALCLUSTER_POD_NET": str(20 + slot)}
     env.pop("KUBECONFIG", None)
     up = subprocess.run(["make", "up"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert up.returncode == 0, up.stdout + up.stderr
