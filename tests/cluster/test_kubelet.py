@@ -109,8 +109,8 @@ def test_an_image_it_cannot_run_gets_a_clear_status(cluster: Cluster, namespace:
 
 def test_make_up_then_make_down_leaves_no_process_behind(local_cluster: Any, tmp_path: Path) -> None:
     state = tmp_path / "cluster"
-    slot = int(os.environ.get("TEST_CLUSTER_SLOT", "0"))  # runs on one machine don't collide
-    env = {**os.environ, "LOCALCLUSTER_DIR": str(state), "LOCALCLUSTER_PORT_BASE": str(41000 + 500 * slot),
+    slot = int(os.environ.get("TEST_CLUSTER_SLOT", "0"))  # below the ephemeral range; slots never collide
+    env = {**os.environ, "LOCALCLUSTER_DIR": str(state), "LOCALCLUSTER_PORT_BASE": str(21000 + 500 * slot),
            "LOCALCLUSTER_POD_NET": str(20 + slot)}
     env.pop("KUBECONFIG", None)
     up = subprocess.run(["make", "up"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
