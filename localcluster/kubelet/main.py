@@ -21,7 +21,8 @@ from kubernetes.client.exceptions import ApiException
 
 from ..config import NODE_NAME, ClusterConfig
 from ..processes import MARKER
-from . import informer, node, provisioner
+from ..pki import Pki
+from . import informer, logserver, node, provisioner
 from .api import KubeletApi, retrying
 from .proxy import Proxy
 from .worker import PodWorker
@@ -155,7 +156,16 @@ class Kubelet:
                 log.warning("reclaiming %s failed: %s", vol["metadata"]["name"], e.status)
 
     # --- run ----------------------------------------------------------------------------------
+    def find_log(self, namespace: str, pod: str, container: str) -> Path | None:
+        """The log file of a container of a pod running here (for `kubectl logs`)."""
+        for folder in self.cfg.pods_dir.glob(f"{namespace}_{pod}_*"):
+            return folder / "logs" / f"{container}.log"
+        return None
+
     def run(self) -> None:
+        pki = Pki(self.cfg.pki_dir)
+        self.logs = logserver.serve(host="127.0.0.1", port=self.cfg.kubelet_port, cert=pki.cert("kubelet"),
+                                    key=pki.key("kubelet"), ca=pki.ca_cert, find=self.find_log)
         retrying(node.register, self.api, self.cfg.kubelet_port, attempts=20)
         retrying(node.ensure_storage_class, self.api, attempts=20)
         informer.start(self.api, "/api/v1/pods", self.on_pod, self.stop)

@@ -138,3 +138,12 @@ def test_a_volume_over_the_checkout_does_not_hide_the_pods_software(local_cluste
     st = wait_for(lambda: (s := container_status(read_pod(cluster, namespace, "shadow"))).get("started") and s,
                   what="the pod to run with a volume over its checkout's parent")
     assert st["restartCount"] == 0
+
+
+def test_kubectl_logs_shows_what_the_container_printed(cluster: Cluster, namespace: str) -> None:
+    script = "print('first line', flush=True)\nprint('second line', flush=True)\nimport time\ntime.sleep(120)"
+    cluster.apply(namespace, [pod("talker", ["python", "-c", script])])
+    out = wait_for(lambda: "second line" in (o := cluster.kubectl("logs", "-n", namespace, "talker", check=False).stdout)
+                   and o, what="the container's output in kubectl logs")
+    assert out.splitlines() == ["first line", "second line"]
+    assert cluster.kubectl("logs", "-n", namespace, "talker", "--tail=1").stdout.splitlines() == ["second line"]
