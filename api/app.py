@@ -22,7 +22,7 @@ from starlette.routing import Route
 from mywhatsapp.api import messages
 from mywhatsapp.api.auth import Authenticator, Lookup
 from mywhatsapp.api.envelope import SeedError, reply
-from mywhatsapp.api.kube.client import KubeClient
+from mywhatsapp.common.kube_sync import KubeClient
 from mywhatsapp.api.kube.sessions import SessionStore
 from mywhatsapp.api.metrics import Metrics
 from mywhatsapp.api.mysql import schema, tokens_table

@@ -9,7 +9,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from mywhatsapp.api.app import create_app
-from mywhatsapp.api.kube.client import KubeClient, load_configuration
+from mywhatsapp.common.kube_sync import KubeClient, load_configuration
 from mywhatsapp.api.settings import Settings
 
 

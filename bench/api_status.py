@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from mywhatsapp.common import crd  # noqa: E402
 from mywhatsapp.localcluster import processes  # noqa: E402
 from mywhatsapp.localcluster.config import ClusterConfig  # noqa: E402
-from mywhatsapp.localcluster.kubeclient import RawClient  # noqa: E402
+from mywhatsapp.common.kube_sync import KubeClient  # noqa: E402
 
 from report import bench_cluster, write_section  # noqa: E402
 
@@ -88,7 +88,7 @@ def main() -> None:
 def measure(cfg: ClusterConfig, args: argparse.Namespace) -> None:
     api_proc = None
     try:
-        api = RawClient(cfg.kubeconfig)
+        api = KubeClient.from_kubeconfig(cfg.kubeconfig)
         base_path = f"/apis/{crd.API_VERSION}/namespaces/default/{crd.PLURAL}"
         for i in range(1, args.sessions + 1):
             name = f"bench{i:03d}"

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from mywhatsapp.common import crd  # noqa: E402
 from mywhatsapp.localcluster import processes  # noqa: E402
 from mywhatsapp.localcluster.config import ClusterConfig  # noqa: E402
-from mywhatsapp.localcluster.kubeclient import RawClient  # noqa: E402
+from mywhatsapp.common.kube_sync import KubeClient  # noqa: E402
 from mywhatsapp.operator import objects, workload  # noqa: E402
 from mywhatsapp.operator.config import OperatorSettings  # noqa: E402
 
@@ -55,11 +55,11 @@ def collection(manifest: dict[str, Any], ns: str) -> str:
     return f"{base}/namespaces/{ns}/{PLURALS[manifest['kind']]}"
 
 
-def make_namespace(api: RawClient, ns: str) -> None:
+def make_namespace(api: KubeClient, ns: str) -> None:
     api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
 
 
-def floor(api: RawClient, ns: str, n: int) -> float:
+def floor(api: KubeClient, ns: str, n: int) -> float:
     settings = OperatorSettings()
     t0 = time.perf_counter()
     for i in range(n):
@@ -80,12 +80,12 @@ def floor(api: RawClient, ns: str, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def count(api: RawClient, path: str, pred: Any = None) -> int:
+def count(api: KubeClient, path: str, pred: Any = None) -> int:
     items = api.request("GET", path, query=[("resourceVersion", "0")])["items"]
     return sum(1 for i in items if pred is None or pred(i))
 
 
-def run_operator_phase(api: RawClient, ns: str, start: int, n: int, timeout: float = 1800) -> float:
+def run_operator_phase(api: KubeClient, ns: str, start: int, n: int, timeout: float = 1800) -> float:
     t0 = time.perf_counter()
     for i in range(start, start + n):
         api.request("POST", f"/apis/{crd.API_VERSION}/namespaces/{ns}/{crd.PLURAL}", cr(f"s{i:04d}"))
@@ -126,7 +126,7 @@ def main() -> None:
 def measure(cfg: ClusterConfig, args: argparse.Namespace) -> None:
     op = None
     try:
-        api = RawClient(cfg.kubeconfig)
+        api = KubeClient.from_kubeconfig(cfg.kubeconfig)
         make_namespace(api, "bench-floor")
         make_namespace(api, "bench-op")
         floor_s = floor(api, "bench-floor", args.sessions)

@@ -4,9 +4,10 @@ Plain JSON in and out over aiohttp (kopf's own HTTP client; httpx's
 connection pool cost more CPU than the operator's own work under load,
 see docs/benchmarks.md), with the connection settings taken from the
 kubernetes package's loaders (in-cluster service account, or KUBECONFIG).
-HTTP status codes become exceptions (`NotFound`, `Conflict`, `Forbidden`,
-`Invalid`, `ApiError`), so callers can treat "409 on create" and "404 on
-delete" as success on purpose. The in-cluster token is re-read from its
+HTTP status codes become the project's shared exceptions (`common.kube_errors`:
+`NotFound`, `Conflict`, `Forbidden`, `Invalid`, `KubeError`), so callers can
+treat "409 on create" and "404 on delete" as success on purpose. The
+synchronous twin is `common.kube_sync`. The in-cluster token is re-read from its
 file, since the kubelet rotates it.
 """
 
@@ -24,48 +25,19 @@ import aiohttp
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
+from mywhatsapp.common.kube_errors import Conflict, Forbidden, Invalid, KubeError, NotFound, error_for
+
+__all__ = ["Conflict", "Forbidden", "Invalid", "Kube", "KubeError", "NotFound", "object_path"]
+
 SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 MERGE = "application/merge-patch+json"
 APPLY = "application/apply-patch+yaml"
 JSON = "application/json"
 
 
-class ApiError(Exception):
-    """The API server answered with an error status."""
-
-    def __init__(self, status: int, message: str, reason: str = "") -> None:
-        super().__init__(f"{status} {reason}: {message}".strip())
-        self.status, self.message, self.reason = status, message, reason
-
-
-class NotFound(ApiError):
-    pass
-
-
-class Conflict(ApiError):
-    """409: already exists, or a resourceVersion conflict."""
-
-
-class Forbidden(ApiError):
-    pass
-
-
-class Invalid(ApiError):
-    """422: the object was refused by validation."""
-
-
-_ERRORS: dict[int, type[ApiError]] = {404: NotFound, 409: Conflict, 403: Forbidden, 422: Invalid}
-
-
-def raise_for(status: int, text: str) -> None:
-    if status < 400:
-        return
-    try:
-        body = json.loads(text)
-        message, reason = body.get("message", text), body.get("reason", "")
-    except ValueError:
-        message, reason = text, ""
-    raise _ERRORS.get(status, ApiError)(status, message, reason)
+def raise_for(status: int, reason: str, text: str) -> None:
+    if status >= 400:
+        raise error_for(status, reason, text)
 
 
 def load_configuration(kubeconfig: str | None = None) -> k8s_client.Configuration:
@@ -124,7 +96,7 @@ class Kube:
             data = json.dumps(body)
         async with self.http.request(method, self.base + path, data=data, headers=headers, params=params) as resp:
             text = await resp.text()
-        raise_for(resp.status, text)
+        raise_for(resp.status, resp.reason or "", text)
         return json.loads(text) if text else None
 
     async def get(self, path: str, **params: str) -> Any:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
+from mywhatsapp.common.kube_sync import KubeClient
+
 from . import processes
 from .config import NODE_NAME, SA_ISSUER, SERVICE_CIDR, SERVICE_IP, ClusterConfig
-from .kubeclient import RawClient
 from .pki import Pki, ensure_pki
 
 # Controllers the project relies on, and the ones they need to work at all.
@@ -199,7 +200,7 @@ def up(cfg: ClusterConfig, *, timeout: float = 120.0, kubelet: bool = True) -> N
 
 
 def _node_ready(cfg: ClusterConfig) -> bool:
-    node = RawClient(cfg.kubeconfig).get(f"/api/v1/nodes/{NODE_NAME}") or {}
+    node = KubeClient.from_kubeconfig(cfg.kubeconfig).get_or_none(f"/api/v1/nodes/{NODE_NAME}") or {}
     return any(c["type"] == "Ready" and c["status"] == "True"
                for c in (node.get("status") or {}).get("conditions") or [])
 

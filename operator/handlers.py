@@ -25,7 +25,7 @@ import aiohttp
 import kopf
 
 from mywhatsapp.common import crd, kube, names, pod_contract
-from mywhatsapp.common.kube import ApiError, Kube
+from mywhatsapp.common.kube import Kube, KubeError
 
 from . import metrics, phase as phases
 from .config import OperatorSettings
@@ -107,11 +107,11 @@ async def _reconcile(body: Mapping[str, Any], memo: kopf.Memo, existing_sts: Map
     try:
         memo.sts_generation[(meta["namespace"], meta["name"])] = await reconcile(
             memo.kube, body, memo.op, existing_sts)
-    except ApiError as e:
+    except KubeError as e:
         metrics.RECONCILES.labels(result="error").inc()
         if e.status in (400, 422):
-            raise kopf.PermanentError(f"the API server refused an owned object: {e.message}") from e
-        raise kopf.TemporaryError(f"API error {e.status}: {e.message}", delay=5) from e
+            raise kopf.PermanentError(f"the API server refused an owned object: {e.detail}") from e
+        raise kopf.TemporaryError(f"API error {e.status}: {e.detail}", delay=5) from e
     finally:
         metrics.RECONCILE_SECONDS.observe(time.monotonic() - started)
     metrics.RECONCILES.labels(result="ok").inc()

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import httpx
 import yaml
-from kubernetes.client.exceptions import ApiException
 
-from mywhatsapp.localcluster.kubeclient import RawClient
+from mywhatsapp.common.kube_errors import KubeError, NotFound
+from mywhatsapp.common.kube_sync import KubeClient
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ def wait_for(check: Callable[[], T], *, timeout: float = 60.0, what: str = "cond
                 if os.environ.get("WAIT_DEBUG"):
                     print(f"waited {time.monotonic() - deadline + timeout:.1f} s for {what}")
                 return last
-        except ApiException as e:
+        except KubeError as e:
             last = f"API error {e.status}"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last value: {last!r}")
@@ -47,7 +47,7 @@ class Cluster:
     def __init__(self, kubeconfig: Path, *, local: Any) -> None:
         self.kubeconfig = kubeconfig
         self.local = local  # ClusterConfig of the project's local cluster, or None
-        self.api = RawClient(kubeconfig)
+        self.api = KubeClient.from_kubeconfig(kubeconfig)
 
     # --- kubectl, as a user would ------------------------------------------------------
     def kubectl(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -66,7 +66,7 @@ class Cluster:
 
     def as_token(self, token: str) -> httpx.Client:
         """An HTTP client of the same API server that authenticates with `token` only."""
-        cfg = self.api.api.configuration
+        cfg = self.api.configuration
         return httpx.Client(base_url=cfg.host, verify=ssl.create_default_context(cafile=cfg.ssl_ca_cert),
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
@@ -78,14 +78,13 @@ class Cluster:
 
     # --- API ------------------------------------------------------------------------------
     def get(self, path: str) -> Any | None:
-        return self.api.get(path)
+        return self.api.get_or_none(path)
 
     def delete(self, path: str, **opts: Any) -> None:
         try:
             self.api.request("DELETE", path, {"apiVersion": "v1", "kind": "DeleteOptions", **opts})
-        except ApiException as e:
-            if e.status != 404:
-                raise
+        except NotFound:
+            pass
 
     def create_namespace(self, name: str) -> None:
         self.api.request("POST", "/api/v1/namespaces",
@@ -120,5 +119,4 @@ class Cluster:
             with urllib.request.urlopen(f"http://{pod['status']['podIP']}:{port}{path}", timeout=10) as resp:
                 return json.loads(resp.read())
         meta = pod["metadata"]
-        resp = self.api.open("GET", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}:{port}/proxy{path}")
-        return json.loads(resp.data)
+        return self.api.get(f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}:{port}/proxy{path}")

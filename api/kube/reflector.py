@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from mywhatsapp.api.kube.client import KubeClient
-from mywhatsapp.api.kube.errors import Gone, KubeError
+from mywhatsapp.common.kube_sync import KubeClient
+from mywhatsapp.common.kube_errors import Gone, KubeError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from mywhatsapp.api.kube.client import KubeClient
-from mywhatsapp.api.kube.errors import Conflict, KubeError
+from mywhatsapp.common.kube_sync import KubeClient
+from mywhatsapp.common.kube_errors import Conflict, KubeError
 from mywhatsapp.api.kube.reflector import Reflector
 from mywhatsapp.common import crd, names
 

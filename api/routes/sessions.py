@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from mywhatsapp.api import hardware, messages, podclient, qr, sessionview
 from mywhatsapp.api.deps import BodyDep, CallerDep, ServicesDep, SettingsDep, TargetDep
 from mywhatsapp.api.envelope import SeedError, reply
-from mywhatsapp.api.kube.errors import Invalid, KubeError
+from mywhatsapp.common.kube_errors import Invalid, KubeError
 from mywhatsapp.api.services import Services
 from mywhatsapp.common import crd, pod_contract
 from mywhatsapp.common.vocabulary import (

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
 
-from ..kubeclient import RawClient
+from mywhatsapp.common.kube_errors import KubeError
+from mywhatsapp.common.kube_sync import KubeClient, load_configuration
 from .envvars import decode_secret
 
 log = logging.getLogger("kubelet.api")
@@ -25,17 +25,19 @@ def now_rfc3339() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class KubeletApi(RawClient):
+class KubeletApi(KubeClient):
     """Reads and writes of the local kubelet, on the admin client."""
 
     def __init__(self, kubeconfig: Path, node_name: str) -> None:
-        super().__init__(kubeconfig, pool=64)
+        cfg = load_configuration(kubeconfig)
+        cfg.connection_pool_maxsize = 64
+        super().__init__(cfg)
         self.node_name = node_name
 
     # --- lookups for volumes and env ----------------------------------------------
     def object_data(self, namespace: str, kind: str, name: str) -> Mapping[str, str] | None:
         plural = {"Secret": "secrets", "ConfigMap": "configmaps"}[kind]
-        obj = self.get(f"/api/v1/namespaces/{namespace}/{plural}/{name}")
+        obj = self.get_or_none(f"/api/v1/namespaces/{namespace}/{plural}/{name}")
         if obj is None:
             return None
         if kind == "Secret":
@@ -43,10 +45,10 @@ class KubeletApi(RawClient):
         return dict(obj.get("data") or {})
 
     def pvc_host_path(self, namespace: str, claim: str) -> Path | None:
-        pvc = self.get(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/{claim}")
+        pvc = self.get_or_none(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/{claim}")
         if not pvc or (pvc.get("status") or {}).get("phase") != "Bound":
             return None
-        pv = self.get(f"/api/v1/persistentvolumes/{pvc['spec']['volumeName']}")
+        pv = self.get_or_none(f"/api/v1/persistentvolumes/{pvc['spec']['volumeName']}")
         if not pv:
             return None
         spec = pv["spec"]
@@ -83,7 +85,7 @@ class KubeletApi(RawClient):
                 "preconditions": {"uid": uid}}
         try:
             self.request("DELETE", f"/api/v1/namespaces/{namespace}/pods/{name}", body)
-        except ApiException as e:
+        except KubeError as e:
             if e.status not in (404, 409):
                 raise
 
@@ -101,7 +103,7 @@ class KubeletApi(RawClient):
         }
         try:
             self.request("POST", f"/api/v1/namespaces/{meta['namespace']}/events", body)
-        except ApiException as e:  # events are best effort, as in the real kubelet
+        except KubeError as e:  # events are best effort, as in the real kubelet
             log.debug("event %s for %s/%s not recorded: %s", reason, meta["namespace"], meta["name"], e.status)
 
 
@@ -110,7 +112,7 @@ def retrying(fn, *args, attempts: int = 5, **kwargs):  # type: ignore[no-untyped
     for i in range(attempts):
         try:
             return fn(*args, **kwargs)
-        except ApiException as e:
+        except KubeError as e:
             if 400 <= (e.status or 0) < 500 or i == attempts - 1:
                 raise
         except OSError:

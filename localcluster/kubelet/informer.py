@@ -7,13 +7,12 @@ can also notice objects that vanished while the watch was down.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
+from mywhatsapp.common.kube_errors import KubeError
 
 from .api import KubeletApi
 
@@ -29,28 +28,18 @@ def run(api: KubeletApi, path: str, handler: Handler, stop: threading.Event, *, 
                 listing = api.request("GET", path)
                 rv = listing["metadata"]["resourceVersion"]
                 handler("RELIST", listing)
-            resp = api.open(
-                "GET", path, query=[("watch", "1"), ("resourceVersion", rv), ("allowWatchBookmarks", "true"),
-                                    ("timeoutSeconds", str(timeout))],
-                timeout=(5, timeout + 30))
-            try:
-                for line in resp:
-                    if stop.is_set():
-                        return
-                    if not line.strip():
-                        continue
-                    event = json.loads(line)
-                    obj = event["object"]
-                    if event["type"] == "ERROR":
-                        if obj.get("code") == 410:
-                            rv = None
-                        break
-                    rv = obj["metadata"].get("resourceVersion", rv)
-                    if event["type"] != "BOOKMARK":
-                        handler(event["type"], obj)
-            finally:
-                resp.release_conn()
-        except ApiException as e:
+            for event in api.watch(path, resource_version=rv, timeout_seconds=timeout):
+                if stop.is_set():
+                    return
+                obj = event["object"]
+                if event["type"] == "ERROR":
+                    if obj.get("code") == 410:
+                        rv = None
+                    break
+                rv = obj["metadata"].get("resourceVersion", rv)
+                if event["type"] != "BOOKMARK":
+                    handler(event["type"], obj)
+        except KubeError as e:
             if e.status == 410:
                 rv = None
             else:

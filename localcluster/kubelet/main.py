@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
+from mywhatsapp.common.kube_errors import KubeError
 
 from ..config import NODE_NAME, ClusterConfig
 from ..processes import MARKER
@@ -133,7 +133,7 @@ class Kubelet:
         try:
             retrying(self.api.bind, meta["namespace"], meta["name"])
             self.api.event(pod, "Scheduled", f"Successfully assigned {meta['namespace']}/{meta['name']} to {NODE_NAME}")
-        except ApiException as e:
+        except KubeError as e:
             if e.status not in (404, 409):
                 log.warning("binding %s/%s failed: %s", meta["namespace"], meta["name"], e.status)
 
@@ -144,7 +144,7 @@ class Kubelet:
             if provisioner.wants_volume(claim):
                 try:
                     provisioner.provision(self.api, claim, self.cfg.volumes_dir)
-                except ApiException as e:
+                except KubeError as e:
                     log.warning("provisioning for %s failed: %s", claim["metadata"]["name"], e.status)
 
     def on_pv(self, kind: str, pv: dict[str, Any]) -> None:
@@ -152,7 +152,7 @@ class Kubelet:
         for vol in items:
             try:
                 provisioner.reclaim(self.api, vol, self.cfg.volumes_dir)
-            except ApiException as e:
+            except KubeError as e:
                 log.warning("reclaiming %s failed: %s", vol["metadata"]["name"], e.status)
 
     # --- run ----------------------------------------------------------------------------------

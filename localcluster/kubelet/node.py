@@ -6,7 +6,7 @@ import os
 import platform
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
+from mywhatsapp.common.kube_errors import KubeError
 
 from ..config import PROVISIONER, STORAGE_CLASS
 from .api import KubeletApi, now_rfc3339
@@ -53,7 +53,7 @@ def register(api: KubeletApi, kubelet_port: int) -> None:
                 "node.kubernetes.io/instance-type": "local"}}}
     try:
         api.request("POST", "/api/v1/nodes", body)
-    except ApiException as e:
+    except KubeError as e:
         if e.status != 409:
             raise
     heartbeat(api, kubelet_port)
@@ -64,12 +64,12 @@ def heartbeat(api: KubeletApi, kubelet_port: int) -> None:
     lease_path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{api.node_name}"
     renew = now_rfc3339().replace("Z", ".000000Z")
     spec = {"holderIdentity": api.node_name, "leaseDurationSeconds": 40, "renewTime": renew}
-    if api.get(lease_path) is None:
+    if api.get_or_none(lease_path) is None:
         try:
             api.request("POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
                         {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                          "metadata": {"name": api.node_name}, "spec": spec})
-        except ApiException as e:
+        except KubeError as e:
             if e.status != 409:
                 raise
     else:
@@ -85,6 +85,6 @@ def ensure_storage_class(api: KubeletApi) -> None:
     }
     try:
         api.request("POST", "/apis/storage.k8s.io/v1/storageclasses", body)
-    except ApiException as e:
+    except KubeError as e:
         if e.status != 409:
             raise

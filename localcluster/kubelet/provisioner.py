@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
+from mywhatsapp.common.kube_errors import KubeError
 
 from ..config import PROVISIONER
 from .api import KubeletApi
@@ -55,14 +55,14 @@ def pv_for(pvc: Mapping[str, Any], volumes_dir: Path, reclaim: str = "Delete") -
 
 def provision(api: KubeletApi, pvc: Mapping[str, Any], volumes_dir: Path) -> None:
     sc_name = pvc["spec"].get("storageClassName")
-    sc = api.get(f"/apis/storage.k8s.io/v1/storageclasses/{sc_name}") if sc_name else None
+    sc = api.get_or_none(f"/apis/storage.k8s.io/v1/storageclasses/{sc_name}") if sc_name else None
     pv = pv_for(pvc, volumes_dir, (sc or {}).get("reclaimPolicy", "Delete"))
     Path(pv["spec"]["hostPath"]["path"]).mkdir(parents=True, exist_ok=True)
     try:
         api.request("POST", "/api/v1/persistentvolumes", pv)
         log.info("provisioned %s for %s/%s", pv["metadata"]["name"], pvc["metadata"]["namespace"],
                  pvc["metadata"]["name"])
-    except ApiException as e:
+    except KubeError as e:
         if e.status != 409:
             raise
 
@@ -80,6 +80,6 @@ def reclaim(api: KubeletApi, pv: Mapping[str, Any], volumes_dir: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     try:
         api.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
-    except ApiException as e:
+    except KubeError as e:
         if e.status != 404:
             raise

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
+from mywhatsapp.common.kube_errors import KubeError
 
 from . import volumes as vol
 from .api import KubeletApi, now_rfc3339, retrying
@@ -139,7 +139,7 @@ class PodWorker(threading.Thread):
                 if time.monotonic() >= token.refresh_at:
                     try:
                         vol.refresh_token(self.pod, token, self.api)
-                    except (ApiException, OSError) as e:
+                    except (KubeError, OSError) as e:
                         log.warning("token refresh for %s/%s failed: %s", self.ns, self.pod_name, e)
                         token.refresh_at = time.monotonic() + 10
             return True
@@ -147,7 +147,7 @@ class PodWorker(threading.Thread):
             self.volumes = vol.prepare(self._pod_with_ip(), self.dir, self.api)
             self.reason = None
             return True
-        except (ConfigError, ApiException) as e:
+        except (ConfigError, KubeError) as e:
             msg = str(e) if isinstance(e, ConfigError) else f"API error {e.status}"
             self.reason = ("ContainerCreating", msg)
             for c in self.inits + self.containers:
@@ -278,7 +278,7 @@ class PodWorker(threading.Thread):
         try:
             retrying(self.api.patch_pod_status, self.ns, self.pod_name, status)
             self.last_status = status
-        except ApiException as e:
+        except KubeError as e:
             if e.status == 404:
                 self.gone = True
             else:

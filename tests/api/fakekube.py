@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from mywhatsapp.api.kube.errors import Conflict, KubeError, NotFound
+from mywhatsapp.common.kube_errors import Conflict, KubeError, NotFound
 
 
 def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

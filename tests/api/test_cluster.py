@@ -21,7 +21,7 @@ import zxingcpp
 from PIL import Image
 
 from mywhatsapp.api.app import create_app
-from mywhatsapp.api.kube.client import KubeClient, load_configuration
+from mywhatsapp.common.kube_sync import KubeClient, load_configuration
 from mywhatsapp.api.settings import Settings
 from mywhatsapp.common import crd, names
 from tests.api.conftest import ADMIN_KEY

@@ -1,8 +1,9 @@
-"""A JSON client for the Kubernetes API on top of the ``kubernetes`` package.
+"""The synchronous JSON client of the Kubernetes API (the facade, the local-cluster tooling, the tests).
 
-Plain dicts in and out (no generated models), errors as ``kube.errors``
-exceptions, and a streaming ``watch``. Configuration comes from the pod's
-service account when ``KUBERNETES_SERVICE_HOST`` is set, else from
+Plain dicts in and out (no generated models), errors as ``common.kube_errors``
+exceptions (shared with the async client in ``common.kube``), and a streaming
+``watch``. Configuration comes from the pod's service account when
+``KUBERNETES_SERVICE_HOST`` is set, else from the given kubeconfig or
 ``KUBECONFIG`` (or ``~/.kube/config``). ``requests`` counts calls, for
 ``/metrics`` and the benchmark.
 """
@@ -20,7 +21,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from mywhatsapp.api.kube.errors import KubeError, error_for
+from mywhatsapp.common.kube_errors import KubeError, NotFound, error_for
 
 Query = list[tuple[str, str]]
 
@@ -44,6 +45,16 @@ class KubeClient:
         self._api = client.ApiClient(configuration)
         self._lock = threading.Lock()
         self.requests = 0
+
+    @classmethod
+    def from_kubeconfig(cls, kubeconfig: Path, *, pool: int = 32) -> "KubeClient":
+        cfg = load_configuration(kubeconfig)
+        cfg.connection_pool_maxsize = pool
+        return cls(cfg)
+
+    @property
+    def configuration(self) -> client.Configuration:
+        return self._api.configuration
 
     def close(self) -> None:
         self._api.close()
@@ -70,8 +81,28 @@ class KubeClient:
         raw = resp.read()
         return json.loads(raw) if raw else None
 
+    def request(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json",
+                query: Query | None = None) -> Any:
+        """Any request; the decoded JSON answer (None if empty)."""
+        return self._open(method, path, body, content_type=content_type, query=query)
+
     def get(self, path: str, *, query: Query | None = None) -> Any:
         return self._open("GET", path, query=query)
+
+    def get_or_none(self, path: str) -> Any | None:
+        """The object at ``path``, or None if it does not exist."""
+        try:
+            return self.get(path)
+        except NotFound:
+            return None
+
+    def delete(self, path: str, body: dict[str, Any] | None = None) -> bool:
+        """Delete; False if it was already gone."""
+        try:
+            self._open("DELETE", path, body)
+            return True
+        except NotFound:
+            return False
 
     def create(self, path: str, body: dict[str, Any], *, query: Query | None = None) -> Any:
         return self._open("POST", path, body, query=query)

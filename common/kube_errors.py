@@ -1,4 +1,8 @@
-"""HTTP status codes of the Kubernetes API as exceptions."""
+"""HTTP status codes of the Kubernetes API as exceptions, for every client of the project.
+
+Callers treat some on purpose as success: 409 on create (already exists),
+404 on delete (already gone), 410 on a watch (list again).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ class NotFound(KubeError):
     """404."""
 
 
+class Forbidden(KubeError):
+    """403: RBAC said no."""
+
+
 class Conflict(KubeError):
     """409: already exists, or a resourceVersion conflict."""
 
@@ -46,5 +54,6 @@ class Gone(KubeError):
 
 def error_for(status: int, reason: str, body: Any = None) -> KubeError:
     """The exception class for an HTTP status."""
-    kinds: dict[int, type[KubeError]] = {404: NotFound, 409: Conflict, 410: Gone, 422: Invalid, 400: Invalid}
+    kinds: dict[int, type[KubeError]] = {403: Forbidden, 404: NotFound, 409: Conflict, 410: Gone, 422: Invalid,
+                                         400: Invalid}
     return kinds.get(status, KubeError)(status, reason, body)
