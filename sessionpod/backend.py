@@ -164,3 +164,15 @@ class Backend(Protocol):
 
     async def profile_picture_url(self, phone: str) -> str | None:
         """The URL of a contact's profile picture (``None`` if there is none or it is hidden)."""
+
+
+async def group_exists_by_info(backend: Backend, group: str) -> bool:
+    """`Backend.group_exists` in terms of `group_info`: 403 and 404 mean no."""
+    try:
+        await backend.group_info(group)
+    except BackendError as error:
+        if error.status in (403, 404):
+            return False
+        raise
+    return True
+

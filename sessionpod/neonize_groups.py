@@ -16,6 +16,7 @@ from mywhatsapp.sessionpod.backend import (
     GroupMember,
     InviteLink,
     ParticipantsChange,
+    group_exists_by_info,
 )
 
 INVITE_PREFIX = "https://chat.whatsapp.com/"
@@ -104,13 +105,7 @@ class NeonizeGroups:
             raise refused("reading the group", error) from error
 
     async def group_exists(self, group: str) -> bool:
-        try:
-            await self.group_info(group)
-        except BackendError as error:
-            if error.status in (403, 404):
-                return False
-            raise
-        return True
+        return await group_exists_by_info(self, group)
 
     async def joined_groups(self) -> list[GroupInfo]:
         from neonize.exc import NeonizeError

@@ -30,6 +30,7 @@ from mywhatsapp.sessionpod.backend import (
     InviteLink,
     NumberInfo,
     ParticipantsChange,
+    group_exists_by_info,
     SentMessage,
 )
 from mywhatsapp.sessionpod.messages import OutgoingMessage, kind_of
@@ -252,13 +253,7 @@ class SimulatedBackend:
         return group_info(await self._call("GET", self._device_path(f"/groups/{group}")))
 
     async def group_exists(self, group: str) -> bool:
-        try:
-            await self.group_info(group)
-        except BackendError as error:
-            if error.status in (403, 404):
-                return False
-            raise
-        return True
+        return await group_exists_by_info(self, group)
 
     async def joined_groups(self) -> list[GroupInfo]:
         answer = await self._call("GET", self._device_path("/groups"))
